@@ -2,6 +2,7 @@
 // Leveled, per-module logging to stderr in the form journald understands: each line starts with
 // the syslog priority in angle brackets ("<6>modem: ..."), which the journal strips and records.
 // Secrets never reach here: callers log names of secrets, never their values.
+#include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -9,6 +10,9 @@
 namespace uplinkd {
 
 enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
+
+// "error", "warning", "notice", "info", "debug"; nullopt for anything else.
+std::optional<LogLevel> LogLevelFromName(std::string_view name);
 
 enum class LogModule { kDaemon, kConfig, kNet, kModem, kPolicy, kVpn, kInference, kOob, kDbus, kLab };
 
@@ -41,6 +45,7 @@ class Logger {
   static void SetMaxLevel(LogLevel level);
   static LogLevel MaxLevel();
   static const char* ModuleName(LogModule module);
+  static const char* LevelName(LogLevel level);
 
  private:
   template <typename... Args>

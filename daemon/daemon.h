@@ -1,0 +1,60 @@
+#pragma once
+// The daemon: owns the event loop's long-lived objects, applies configuration, and turns signals
+// into reload and shutdown. Observers feed state; state changes are published (status.json,
+// later D-Bus) from one place.
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/command_line.h"
+#include "daemon/config/daemon_config.h"
+#include "daemon/core/asio_scheduler.h"
+#include "daemon/status_file_writer.h"
+#include "daemon/systemd_notifier.h"
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace uplinkd {
+
+class SdbusAsioBridge;
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, CommandLine command_line);
+  ~Daemon();
+
+  // Loads the configuration, connects, starts observers and publishes the first state.
+  // An error here means the daemon cannot run; it is returned, not logged.
+  Result<void> Start();
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int Run();
+
+ private:
+  Result<config::DaemonConfig> LoadConfig() const;
+  void ApplyOverrides(config::DaemonConfig& config) const;
+  void Reload();
+  void Shutdown(const char* reason);
+  void WaitForSignals();
+  void PublishState();
+  nlohmann::json BuildStatus() const;
+
+  boost::asio::io_context& io_;
+  CommandLine command_line_;
+  config::DaemonConfig config_;
+  AsioScheduler scheduler_;
+  SystemdNotifier notifier_;
+  boost::asio::signal_set signals_;
+  std::unique_ptr<StatusFileWriter> status_writer_;
+  std::unique_ptr<sdbus::IConnection> bus_;
+  std::unique_ptr<SdbusAsioBridge> bus_bridge_;
+  uint64_t config_generation_ = 0;
+  std::string last_reload_result_ = "none";
+  bool stopping_ = false;
+};
+
+}  // namespace uplinkd
