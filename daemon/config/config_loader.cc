@@ -1,6 +1,8 @@
 #include "daemon/config/config_loader.h"
 
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 
 #include "daemon/config/toml_section.h"
@@ -37,11 +39,124 @@ void ReadDbusSection(TomlSection& section, DaemonConfig& config) {
   section.RejectUnknownKeys();
 }
 
+std::chrono::milliseconds Millis(int64_t value) { return std::chrono::milliseconds(value); }
+std::chrono::milliseconds Seconds(int64_t value) { return std::chrono::seconds(value); }
+
+void ReadApnSection(TomlSection& section, modem::ApnProfile& apn) {
+  if (auto name = section.String("apn", true)) apn.apn = *name;
+  if (auto type = section.Choice("ip_type", {"ipv4", "ipv6", "ipv4v6"})) apn.ip_type = *modem::ParseBearerIpType(*type);
+  if (auto methods = section.StringList("allowed_auth")) {
+    for (const auto& method : *methods) {
+      if (auto parsed = modem::ParseAuthMethod(method)) {
+        apn.allowed_auth.push_back(*parsed);
+      } else {
+        section.Fail("allowed_auth", "unknown method \"" + method + "\" (none, pap, chap, mschap, mschapv2, eap)");
+      }
+    }
+  }
+  if (auto user = section.String("user")) apn.user = *user;
+  if (auto file = section.String("password_file")) apn.password_file = *file;
+  if (auto roaming = section.Bool("allow_roaming")) apn.allow_roaming = *roaming;
+  if (auto ip = section.String("expected_ipv4")) {
+    auto parsed = net::IpAddress::Parse(*ip);
+    if (!parsed || parsed->family() != net::IpFamily::kV4) {
+      section.Fail("expected_ipv4", "must be an IPv4 address");
+    } else {
+      apn.expected_ipv4 = *parsed;
+    }
+  }
+  if (auto prefixes = section.StringList("private_prefixes")) {
+    for (const auto& text : *prefixes) {
+      if (auto prefix = net::IpPrefix::Parse(text)) {
+        apn.private_prefixes.push_back(prefix->Network());
+      } else {
+        section.Fail("private_prefixes", "\"" + text + "\" is not a prefix such as 192.0.2.0/24");
+      }
+    }
+  }
+  if (auto servers = section.StringList("dns")) {
+    for (const auto& text : *servers) {
+      if (auto address = net::IpAddress::Parse(text)) {
+        apn.dns.push_back(*address);
+      } else {
+        section.Fail("dns", "\"" + text + "\" is not an IP address");
+      }
+    }
+  }
+  section.RejectUnknownKeys();
+}
+
+void ReadRecoverySection(TomlSection& section, modem::RecoverySettings& recovery) {
+  if (auto v = section.Integer("backoff_initial_ms", 100, 600000)) recovery.backoff_initial = Millis(*v);
+  if (auto v = section.Integer("backoff_max_ms", 100, 3600000)) recovery.backoff_max = Millis(*v);
+  if (auto v = section.Number("backoff_multiplier", 1.0, 10.0)) recovery.backoff_multiplier = *v;
+  if (auto v = section.Number("backoff_jitter", 0.0, 0.9)) recovery.backoff_jitter = *v;
+  if (auto v = section.Integer("attempts_before_escalation", 1, 1000)) {
+    recovery.attempts_before_escalation = static_cast<uint32_t>(*v);
+  }
+  if (auto v = section.Integer("escalation_window_s", 1, 86400)) recovery.escalation_window = Seconds(*v);
+  if (auto v = section.Integer("call_timeout_s", 1, 600)) recovery.call_timeout = Seconds(*v);
+  if (auto v = section.Integer("connect_timeout_s", 1, 900)) recovery.connect_timeout = Seconds(*v);
+  if (auto v = section.Integer("registration_timeout_s", 1, 3600)) recovery.registration_timeout = Seconds(*v);
+  if (recovery.backoff_max < recovery.backoff_initial) {
+    section.Fail("backoff_max_ms", "must not be smaller than backoff_initial_ms");
+  }
+  section.RejectUnknownKeys();
+}
+
+void ReadModemSection(TomlSection& section, modem::ModemProfile& profile) {
+  static const std::regex kName("[a-z][a-z0-9_-]{0,14}");
+  if (auto name = section.String("name", true)) {
+    if (!std::regex_match(*name, kName)) {
+      section.Fail("name", "must be 1-15 characters of a-z, 0-9, _ and -, starting with a letter");
+    }
+    profile.name = *name;
+  }
+  if (auto match = section.Table("match", true)) {
+    int given = 0;
+    for (const char* kind : {"imei", "device", "iccid"}) {
+      if (auto value = match->String(kind)) {
+        ++given;
+        profile.match = {*modem::ParseModemMatchKind(kind), *value};
+        if (value->empty()) match->Fail(kind, "must not be empty");
+      }
+    }
+    if (given != 1) section.Fail("match", "must name exactly one of imei, device, iccid");
+    match->RejectUnknownKeys();
+  }
+  if (auto file = section.String("pin_file")) {
+    if (file->empty() || file->front() != '/') section.Fail("pin_file", "must be an absolute path");
+    profile.pin_file = *file;
+  }
+  if (auto rate = section.Integer("signal_refresh_s", 0, 3600)) profile.signal_refresh_rate = std::chrono::seconds(*rate);
+  if (auto apn = section.Table("apn", true)) ReadApnSection(*apn, profile.apn);
+  if (auto recovery = section.Table("recovery")) ReadRecoverySection(*recovery, profile.recovery);
+  section.RejectUnknownKeys();
+}
+
+void ReadModems(TomlSection& top, DaemonConfig& config) {
+  std::map<std::string, std::string> seen_names;
+  std::map<std::pair<modem::ModemMatchKind, std::string>, std::string> seen_matches;
+  for (auto& section : top.TableArray("modem")) {
+    modem::ModemProfile profile;
+    ReadModemSection(section, profile);
+    if (!profile.name.empty() && !seen_names.emplace(profile.name, section.path()).second) {
+      section.Fail("name", "\"" + profile.name + "\" is already used by " + seen_names[profile.name]);
+    }
+    auto identity = std::pair{profile.match.kind, profile.match.value};
+    if (!profile.match.value.empty() && !seen_matches.emplace(identity, profile.name).second) {
+      section.Fail("match", "the same modem is already configured as " + seen_matches[identity]);
+    }
+    config.modems.push_back(std::move(profile));
+  }
+}
+
 ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   ConfigLoader::Outcome outcome;
   TomlSection top(root, "", name, outcome.issues);
   if (auto daemon = top.Table("daemon")) ReadDaemonSection(*daemon, outcome.config);
   if (auto dbus = top.Table("dbus")) ReadDbusSection(*dbus, outcome.config);
+  ReadModems(top, outcome.config);
   top.RejectUnknownKeys();
   return outcome;
 }

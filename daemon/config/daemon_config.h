@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "daemon/core/logger.h"
+#include "modem/modem_profile.h"
 
 namespace uplinkd::config {
 
@@ -16,6 +17,8 @@ struct DaemonConfig {
   // [dbus]
   std::string bus = "system";  // "system", or a D-Bus address such as unix:path=/run/lab/bus.sock
   std::string modem_manager_service = "org.freedesktop.ModemManager1";
+  // [[modem]]: each configured modem, bound to hardware by a stable identity.
+  std::vector<modem::ModemProfile> modems;
 };
 
 }  // namespace uplinkd::config

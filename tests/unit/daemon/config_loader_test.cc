@@ -68,3 +68,95 @@ TEST(ConfigLoaderTest, WrongTypeForSectionIsRejected) {
 
 }  // namespace
 }  // namespace uplinkd::config
+
+namespace uplinkd::config {
+namespace {
+
+constexpr const char* kTwoModems = R"(
+[[modem]]
+name = "modem1"
+match = { imei = "860000000000011" }
+pin_file = "/etc/uplinkd/modem1.pin"
+[modem.apn]
+apn = "internet"
+ip_type = "ipv4v6"
+allowed_auth = ["pap", "chap"]
+
+[[modem]]
+name = "modem2"
+match = { iccid = "8901000000000000022" }
+signal_refresh_s = 5
+[modem.apn]
+apn = "private.corp"
+expected_ipv4 = "100.64.2.2"
+private_prefixes = ["192.0.2.7/24"]
+dns = ["192.0.2.53"]
+allow_roaming = true
+[modem.recovery]
+backoff_initial_ms = 500
+attempts_before_escalation = 3
+)";
+
+TEST(ConfigLoaderModemTest, ReadsModemsWithApnAndRecovery) {
+  auto outcome = ConfigLoader::LoadString(kTwoModems, "modems.toml");
+  ASSERT_TRUE(outcome.ok()) << Issues(outcome)[0];
+  ASSERT_EQ(outcome.config.modems.size(), 2u);
+  const auto& first = outcome.config.modems[0];
+  EXPECT_EQ(first.name, "modem1");
+  EXPECT_EQ(first.match.kind, modem::ModemMatchKind::kImei);
+  EXPECT_EQ(first.pin_file, "/etc/uplinkd/modem1.pin");
+  EXPECT_EQ(first.apn.ip_type, modem::BearerIpType::kIpv4v6);
+  EXPECT_EQ(first.apn.allowed_auth, (std::vector{modem::AuthMethod::kPap, modem::AuthMethod::kChap}));
+  const auto& second = outcome.config.modems[1];
+  EXPECT_EQ(second.match.kind, modem::ModemMatchKind::kIccid);
+  EXPECT_EQ(second.apn.expected_ipv4->ToString(), "100.64.2.2");
+  EXPECT_EQ(second.apn.private_prefixes.at(0).ToString(), "192.0.2.0/24");
+  EXPECT_TRUE(second.apn.allow_roaming);
+  EXPECT_EQ(second.signal_refresh_rate, std::chrono::seconds(5));
+  EXPECT_EQ(second.recovery.backoff_initial, std::chrono::milliseconds(500));
+  EXPECT_EQ(second.recovery.attempts_before_escalation, 3u);
+}
+
+TEST(ConfigLoaderModemTest, RejectsBadModemSections) {
+  auto outcome = ConfigLoader::LoadString(R"([[modem]]
+name = "Modem One"
+match = { imei = "1", iccid = "2" }
+pin_file = "relative.pin"
+[modem.apn]
+ip_type = "ipv5"
+expected_ipv4 = "2001:db8::1"
+allowed_auth = ["telepathy"]
+[modem.recovery]
+backoff_initial_ms = 5000
+backoff_max_ms = 1000
+)", "badmodem.toml");
+  EXPECT_EQ(Issues(outcome), (std::vector<std::string>{
+      "badmodem.toml:2: modem[0].name: must be 1-15 characters of a-z, 0-9, _ and -, starting with a letter",
+      "badmodem.toml:3: modem[0].match: must name exactly one of imei, device, iccid",
+      "badmodem.toml:4: modem[0].pin_file: must be an absolute path",
+      "badmodem.toml:5: modem[0].apn.apn: is required",
+      "badmodem.toml:6: modem[0].apn.ip_type: must be one of ipv4, ipv6, ipv4v6, not \"ipv5\"",
+      "badmodem.toml:8: modem[0].apn.allowed_auth: unknown method \"telepathy\" (none, pap, chap, mschap, mschapv2, eap)",
+      "badmodem.toml:7: modem[0].apn.expected_ipv4: must be an IPv4 address",
+      "badmodem.toml:11: modem[0].recovery.backoff_max_ms: must not be smaller than backoff_initial_ms",
+  }));
+}
+
+TEST(ConfigLoaderModemTest, RejectsDuplicateNamesAndIdentities) {
+  auto outcome = ConfigLoader::LoadString(R"([[modem]]
+name = "modem1"
+match = { imei = "1" }
+apn = { apn = "internet" }
+[[modem]]
+name = "modem1"
+match = { imei = "1" }
+apn = { apn = "internet" }
+)", "dup.toml");
+  auto issues = Issues(outcome);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0], "dup.toml:6: modem[1].name: \"modem1\" is already used by modem[0]");
+  EXPECT_EQ(issues[1], "dup.toml:7: modem[1].match: the same modem is already configured as modem1");
+}
+
+}  // namespace
+}  // namespace uplinkd::config
