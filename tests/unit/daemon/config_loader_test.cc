@@ -160,3 +160,17 @@ apn = { apn = "internet" }
 
 }  // namespace
 }  // namespace uplinkd::config
+
+namespace uplinkd::config {
+namespace {
+
+// The shipped example and the lab's configuration must stay valid as the schema changes.
+TEST(ConfigLoaderFilesTest, ShippedConfigurationsAreValid) {
+  for (const char* file : {"daemon/uplinkd.example.toml", "tests/lab/uplinkd-lab.toml"}) {
+    auto outcome = ConfigLoader::LoadFile(std::string(UPLINKD_SOURCE_DIR) + "/" + file);
+    EXPECT_TRUE(outcome.ok()) << file << ": " << (outcome.ok() ? "" : outcome.issues[0].ToString());
+  }
+}
+
+}  // namespace
+}  // namespace uplinkd::config
