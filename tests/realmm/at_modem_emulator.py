@@ -39,6 +39,39 @@ CIND_NAMES = ["battchg", "signal", "service", "call", "roam", "smsfull"]
 CIND_RANGES = ["(0-5)", "(0-5)", "(0,1)", "(0,1)", "(0,1)", "(0,1)"]
 
 
+SMS_STAT = ["REC UNREAD", "REC READ", "STO UNSENT", "STO SENT"]
+
+
+def deliver_pdu(number, text):
+    """An SMS-DELIVER PDU (TS 23.040) in the GSM 7-bit alphabet, as +CMGR/+CMGL show it.
+
+    Returns (hex, TPDU length in octets). Only characters whose GSM 7-bit code equals ASCII
+    (letters, digits, space and most punctuation) are encoded faithfully.
+    """
+    smsc = "15550009999"
+    smsc_octets = "91" + swap_nibbles(smsc)
+    digits = number.lstrip("+")
+    septets = [ord(c) & 0x7F for c in text]
+    packed = bytearray()
+    acc, bits = 0, 0
+    for septet in septets:
+        acc |= septet << bits
+        bits += 7
+        while bits >= 8:
+            packed.append(acc & 0xFF)
+            acc >>= 8
+            bits -= 8
+    if bits:
+        packed.append(acc & 0xFF)
+    tpdu = ("04"  # SMS-DELIVER, no more messages waiting
+            + "%02X" % len(digits) + ("91" if number.startswith("+") else "81")
+            + swap_nibbles(digits)
+            + "00" + "00"  # protocol id, data coding scheme: GSM 7-bit
+            + swap_nibbles("240101120000") + "00"  # service centre time stamp, UTC
+            + "%02X" % len(septets) + packed.hex().upper())
+    return "%02X" % (len(smsc_octets) // 2) + smsc_octets + tpdu, len(tpdu) // 2
+
+
 def swap_nibbles(digits):
     """ICCID as stored on the SIM (EF_ICCID): BCD with swapped nibbles, padded with F."""
     if len(digits) % 2:
@@ -75,6 +108,7 @@ class ModemState:
         self.cgatt = 1
         self.sms = {}  # index -> (status, number, text)
         self.sms_next = 1
+        self.cmgf = 0  # 0 PDU, 1 text
         # Unsolicited settings are per port, as on real multi-channel modems.
         self.port_settings = {}
 
@@ -97,8 +131,9 @@ class ModemState:
         return "SIM PIN" if self.pin_retries > 0 else "SIM PUK"
 
     def cind_values(self):
-        signal = min(5, self.csq * 6 // 32) if self.csq != 99 else 0
-        return [5, signal if self.registered() else 0, 1 if self.registered() else 0,
+        # The radio measures the cell's signal even while not registered to it.
+        signal = min(5, self.csq * 6 // 32) if self.csq != 99 and self.cfun == 1 else 0
+        return [5, signal, 1 if self.registered() else 0,
                 1 if self.active_cids else 0, 1 if self.reg_stat() == 5 else 0, 0]
 
     def dump(self):
@@ -473,7 +508,7 @@ class Emulator:
             # Remaining attempts, the form several vendors answer and MM 1.20 may ask for.
             return ["+CPINR: SIM PIN,%d,3" % st.pin_retries,
                     "+CPINR: SIM PUK,%d,10" % st.puk_retries]
-        if name == "+CSIM" and action:
+        if name == "+CSIM" and args is not None:
             # MM 1.20 reads the retry counters with an empty VERIFY / UNBLOCK PIN APDU:
             # the SIM answers status word 63Cx, x being the attempts left.
             apdu = argv[1].upper() if len(argv) > 1 else ""
@@ -603,7 +638,7 @@ class Emulator:
             if not st.registered():
                 return "+CME ERROR: 30"  # no network service
             if st.refuse_connect:
-                return "+CME ERROR: 33"  # requested service option not subscribed
+                return "+CME ERROR: 133"  # requested service option not subscribed
             st.active_cids.update(cids)
             return []
         if name == "+CGATT":
@@ -618,15 +653,18 @@ class Emulator:
                 return ["+CGPADDR: (%s)" % ",".join(str(c) for c in sorted(st.pdp))]
             return ['+CGPADDR: %d,"%s"' % (cid, "100.64.1.2" if cid in st.active_cids else "")
                     for cid in sorted(st.pdp)]
-        # --- SMS (text mode only, which keeps the emulator free of PDU encoding) ---
+        # --- SMS: PDU mode (what ModemManager prefers) and text mode ---
         if name == "+CSMS":
             return ["+CSMS: (0,1)"] if test else ["+CSMS: 0,1,1,1"]
         if name == "+CMGF":
             if test:
-                return ["+CMGF: (1)"]
+                return ["+CMGF: (0,1)"]
             if query:
-                return ["+CMGF: 1"]
-            return [] if argv and argv[0] == "1" else "+CMS ERROR: 303"
+                return ["+CMGF: %d" % st.cmgf]
+            if not argv or argv[0] not in ("0", "1"):
+                return "+CMS ERROR: 303"
+            st.cmgf = int(argv[0])
+            return []
         if name == "+CPMS":
             if test:
                 return ['+CPMS: ("SM","ME"),("SM","ME"),("SM","ME")']
@@ -643,11 +681,16 @@ class Emulator:
             return []
         if name == "+CMGL":
             if test:
-                return ['+CMGL: ("REC UNREAD","REC READ","STO UNSENT","STO SENT","ALL")']
+                return ["+CMGL: (0-4)"] if st.cmgf == 0 else \
+                    ['+CMGL: ("REC UNREAD","REC READ","STO UNSENT","STO SENT","ALL")']
             lines = []
             for index, (status, number, text) in sorted(st.sms.items()):
-                lines += ['+CMGL: %d,"%s","%s",,"24/01/01,12:00:00+00"' % (index, status, number),
-                          text]
+                if st.cmgf == 0:
+                    pdu, length = deliver_pdu(number, text)
+                    lines += ["+CMGL: %d,%d,,%d" % (index, SMS_STAT.index(status), length), pdu]
+                else:
+                    lines += ['+CMGL: %d,"%s","%s",,"24/01/01,12:00:00+00"'
+                              % (index, status, number), text]
             return lines
         if name == "+CMGR":
             if test:
@@ -657,6 +700,9 @@ class Emulator:
                 return "+CMS ERROR: 321"  # invalid memory index
             status, number, text = st.sms[index]
             st.sms[index][0] = "REC READ"
+            if st.cmgf == 0:
+                pdu, length = deliver_pdu(number, text)
+                return ["+CMGR: %d,,%d" % (SMS_STAT.index(status), length), pdu]
             return ['+CMGR: "%s","%s",,"24/01/01,12:00:00+00"' % (status, number), text]
         if name == "+CMGD":
             if test:
@@ -664,7 +710,7 @@ class Emulator:
             if argv and argv[0].isdigit():
                 st.sms.pop(int(argv[0]), None)
             return []
-        if name == "+CMGS" and action:
+        if name == "+CMGS" and args is not None:
             session.pending_sms_number = argv[0] if argv else ""
             self.send(session, "\r\n> ")
             return None

@@ -6,7 +6,7 @@ Library use (the Python contract tests):
         modem = mm.modem_path  ... mm.call(...), mm.wait_for(...), mm.emulator("register", ...)
 
 Command-line use (the C++ contract test and people debugging):
-    realmm_harness.py serve [--keep]
+    realmm_harness.py serve [--keep] [--state JSON]
 prints `BUS=<address>`, `CONTROL=<emulator control socket>`, `MODEM=<object path>`,
 `WORKDIR=<dir>` and `READY`, one per line, then runs until stdin closes or SIGTERM/SIGINT,
 and then stops everything it started.
@@ -412,10 +412,13 @@ class RealModemManager:
 
 def serve(argv):
     keep = "--keep" in argv
+    state = {}
+    if "--state" in argv:
+        state = json.loads(argv[argv.index("--state") + 1])
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    with RealModemManager(keep=keep) as mm:
+    with RealModemManager(keep=keep, emulator_state=state) as mm:
         print("BUS=%s" % mm.address)
         print("CONTROL=%s" % mm.control_path)
         print("MODEM=%s" % mm.modem_path)
@@ -439,4 +442,4 @@ if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "version":
         print(check_modemmanager_version())
         sys.exit(0)
-    sys.exit("usage: realmm_harness.py serve [--keep] | version")
+    sys.exit("usage: realmm_harness.py serve [--keep] [--state JSON] | version")
