@@ -1,0 +1,723 @@
+#include "modem/modem_supervisor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "modem/secret_file.h"
+
+namespace uplinkd::modem {
+namespace {
+
+bool IsRegisteredForData(RegistrationState registration) {
+  return registration == RegistrationState::kHome || registration == RegistrationState::kRoaming;
+}
+
+}  // namespace
+
+template <typename Fn>
+auto ModemSupervisor::Guard(Fn fn) {
+  std::weak_ptr<bool> alive = alive_;
+  uint64_t generation = generation_;
+  return [this, alive, generation, fn = std::move(fn)](auto&&... args) {
+    if (alive.expired() || generation != generation_) return;
+    fn(std::forward<decltype(args)>(args)...);
+  };
+}
+
+ModemSupervisor::ModemSupervisor(ModemProfile profile, Dependencies dependencies, StateSink on_state,
+                                 EventSink on_event)
+    : profile_(std::move(profile)),
+      deps_(std::move(dependencies)),
+      on_state_(std::move(on_state)),
+      on_event_(std::move(on_event)),
+      recovery_(profile_.recovery, deps_.uniform01) {
+  if (!deps_.read_secret) deps_.read_secret = ReadSecretFile;
+  state_.name = profile_.name;
+  state_.private_prefixes = profile_.apn.private_prefixes;
+  Publish();
+}
+
+ModemSupervisor::~ModemSupervisor() = default;
+
+bool ModemSupervisor::Matches(const ModemInfo& info) const {
+  const std::string& value = profile_.match.value;
+  if (value.empty()) return false;
+  switch (profile_.match.kind) {
+    case ModemMatchKind::kImei: return info.equipment_identifier == value;
+    case ModemMatchKind::kDevice: return info.device == value;
+    case ModemMatchKind::kIccid: return info.iccid == value;
+  }
+  return false;
+}
+
+void ModemSupervisor::OnModemUpdated(const ModemInfo& info) {
+  if (path_.empty()) {
+    path_ = info.path;
+    info_ = info;
+    if (ever_bound_) ++state_.counters.readoptions;
+    ever_bound_ = true;
+    signal_setup_done_ = false;
+    bearer_path_.clear();
+    resetting_ = false;
+    cycling_ = false;
+    backoff_timer_.Cancel();
+    CopyModemFields();
+    log_.Notice("{}: bound to modem {} ({} {}) at {}", profile_.name, info.equipment_identifier, info.manufacturer,
+                info.model, info.path);
+    Emit(ModemEventKind::kModemAdopted, fmt::format("modem {} at {}", info.equipment_identifier, info.path));
+  } else {
+    if (info.path != path_) return;
+    info_ = info;
+    CopyModemFields();
+  }
+  Reconcile();
+}
+
+void ModemSupervisor::OnModemRemoved() {
+  if (path_.empty()) return;
+  log_.Warning("{}: modem {} vanished from {}", profile_.name, info_.equipment_identifier, path_);
+  if (state_.wan_up) MarkWanDown("modem vanished", true);
+  ++generation_;
+  operation_ = Operation::kNone;
+  ClearExpectation();
+  wait_timer_.Cancel();
+  backoff_timer_.Cancel();
+  cycling_ = false;
+  path_.clear();
+  info_ = ModemInfo{};
+  bearer_path_.clear();
+  RemoveAppliedAddresses();
+  state_.modem_state = ModemState::kUnknown;
+  state_.registration = RegistrationState::kUnknown;
+  state_.operator_name.clear();
+  state_.operator_code.clear();
+  state_.access_technology = AccessTechnology::kUnknown;
+  state_.signal_quality = 0;
+  state_.signal = {};
+  SetPhase(resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kAbsent);
+  Publish();
+  Emit(ModemEventKind::kModemVanished, "the modem object went away");
+}
+
+void ModemSupervisor::CopyModemFields() {
+  state_.imei = info_.equipment_identifier;
+  state_.iccid = info_.iccid;
+  state_.device = info_.device;
+  state_.modem_state = info_.state;
+  state_.registration = info_.registration;
+  state_.operator_name = info_.operator_name;
+  state_.operator_code = info_.operator_code;
+  state_.access_technology = info_.access_technology;
+  state_.signal_quality = info_.signal_quality;
+  state_.signal = info_.signal;
+}
+
+bool ModemSupervisor::RegisteredForData() const { return IsRegisteredForData(info_.registration); }
+
+bool ModemSupervisor::RegistrationUsableForConnect() const {
+  if (info_.registration == RegistrationState::kHome) return true;
+  return info_.registration == RegistrationState::kRoaming && profile_.apn.allow_roaming;
+}
+
+const BearerInfo* ModemSupervisor::ActiveBearer() const {
+  if (!bearer_path_.empty()) return info_.FindBearer(bearer_path_);
+  for (const auto& bearer : info_.bearers) {
+    if (bearer.connected) return &bearer;
+  }
+  return nullptr;
+}
+
+bool ModemSupervisor::WanStillUsable() const {
+  const BearerInfo* bearer = ActiveBearer();
+  return bearer && bearer->connected && RegisteredForData();
+}
+
+void ModemSupervisor::Publish() {
+  if (published_ && *published_ == state_) return;
+  published_ = state_;
+  if (on_state_) on_state_(state_);
+}
+
+void ModemSupervisor::Emit(ModemEventKind kind, std::string message) {
+  if (on_event_) on_event_(ModemEvent{profile_.name, kind, std::move(message)});
+}
+
+void ModemSupervisor::MarkWanDown(const std::string& reason, bool count_drop) {
+  bool was_up = state_.wan_up;
+  state_.wan_up = false;
+  state_.bearer_connected = false;
+  if (count_drop && was_up) ++state_.counters.bearer_drops;
+  state_.last_error = reason;
+  SetPhase(SupervisorPhase::kBackingOff);
+  // The policy layer hears it before anything else happens: this is the fast failover signal.
+  Publish();
+  if (was_up) {
+    log_.Warning("{}: Wan down: {}", profile_.name, reason);
+    Emit(ModemEventKind::kWanDown, reason);
+  }
+  RemoveAppliedAddresses();
+  state_.ipv4.reset();
+  state_.ipv6.reset();
+  state_.dns.clear();
+  state_.fixed_ip_mismatch = false;
+  bearer_path_.clear();
+}
+
+void ModemSupervisor::Reconcile() {
+  if (path_.empty()) {
+    SetPhase(resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kAbsent);
+    Publish();
+    return;
+  }
+  // A wait on the modem's own progress (registration, a transition) that must end in time.
+  std::string waiting_for;
+  std::chrono::milliseconds wait_limit{0};
+  [&] {
+    // 1. A Wan that stopped being usable goes down first, and is published at once.
+    if (state_.wan_up) {
+      if (!WanStillUsable()) {
+        const BearerInfo* bearer = ActiveBearer();
+        std::string reason;
+        if (!RegisteredForData()) {
+          reason = fmt::format("registration lost ({})", RegistrationStateName(info_.registration));
+        } else if (bearer && !bearer->connection_error_name.empty()) {
+          reason = fmt::format("bearer disconnected: {} {}", bearer->connection_error_name,
+                               bearer->connection_error_message);
+        } else {
+          reason = "bearer disconnected";
+        }
+        MarkWanDown(reason, true);
+        ArmBackoff(recovery_.DelayAfterDrop());
+      } else {
+        const BearerInfo* bearer = ActiveBearer();
+        bool changed = bearer->interface != state_.interface ||
+                       (bearer->ipv4_method == BearerIpMethod::kStatic && bearer->ipv4 != state_.ipv4) ||
+                       (bearer->ipv6_method == BearerIpMethod::kStatic && bearer->ipv6 != state_.ipv6);
+        if (changed) ApplyBearer(*bearer);
+        return;
+      }
+    }
+    // 2. Stopped for an operator (PIN rejected, PUK, unreadable secret, unsupported bearer).
+    if (hold_) {
+      bool unlocked = info_.state != ModemState::kLocked && info_.state != ModemState::kFailed &&
+                      info_.state != ModemState::kUnknown && info_.state != ModemState::kInitializing;
+      if (hold_->clears_when_unlocked && unlocked) {
+        log_.Notice("{}: SIM unlocked from outside; resuming", profile_.name);
+        hold_.reset();
+        state_.last_error.clear();
+      } else {
+        SetPhase(SupervisorPhase::kNeedsOperator);
+        return;
+      }
+    }
+    // 3. An answer is outstanding, or the effect of the last one has not shown yet.
+    if (operation_ != Operation::kNone) return;
+    if (expectation_) {
+      if (!expectation_->met(info_)) return;
+      ClearExpectation();
+    }
+    // 4. SIM missing or modem failed.
+    if (info_.state == ModemState::kFailed) {
+      HandleFailedState();
+      return;
+    }
+    sim_missing_reported_ = false;
+    // 5. Waiting out a back-off.
+    if (backoff_timer_.armed()) {
+      SetPhase(cycling_ ? SupervisorPhase::kCycling
+                        : resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kBackingOff);
+      return;
+    }
+    // 6. A connected bearer (ours, or one found connected at adoption) becomes the Wan.
+    if (RegisteredForData()) {
+      if (const BearerInfo* bearer = ActiveBearer(); bearer && bearer->connected) {
+        ApplyBearer(*bearer);
+        return;
+      }
+    }
+    switch (info_.state) {
+      case ModemState::kLocked:
+        HandleLock();
+        return;
+      case ModemState::kDisabled:
+        StartEnable(true);
+        return;
+      case ModemState::kEnabled:
+      case ModemState::kSearching:
+      case ModemState::kRegistered:
+        if (!signal_setup_done_) StartSignalSetup();
+        if (RegistrationUsableForConnect()) {
+          StartConnect();
+          return;
+        }
+        SetPhase(SupervisorPhase::kWaitingForRegistration);
+        if (info_.registration == RegistrationState::kDenied) {
+          state_.last_error = "registration denied by the network";
+        } else if (info_.registration == RegistrationState::kRoaming) {
+          state_.last_error = "registered roaming, and the profile does not allow roaming";
+        }
+        waiting_for = "a usable registration";
+        wait_limit = profile_.recovery.registration_timeout;
+        return;
+      case ModemState::kConnecting:
+      case ModemState::kConnected:
+      case ModemState::kDisconnecting:
+        // Someone else's connect, or our bearer is not described yet: wait for the next update.
+        SetPhase(SupervisorPhase::kConnecting);
+        waiting_for = fmt::format("the modem to leave state {}", ModemStateName(info_.state));
+        wait_limit = profile_.recovery.connect_timeout;
+        return;
+      case ModemState::kFailed:
+      case ModemState::kUnknown:
+      case ModemState::kInitializing:
+      case ModemState::kEnabling:
+      case ModemState::kDisabling:
+        SetPhase(cycling_ ? SupervisorPhase::kCycling : SupervisorPhase::kEnabling);
+        waiting_for = fmt::format("the modem to leave state {}", ModemStateName(info_.state));
+        wait_limit = profile_.recovery.connect_timeout;
+        return;
+    }
+  }();
+  if (waiting_for.empty()) {
+    wait_timer_.Cancel();
+    wait_reason_.clear();
+  } else if (!wait_timer_.armed() || waiting_for != wait_reason_) {
+    // Waiting on the modem is bounded too: a modem stuck in a transition counts as a failure.
+    wait_reason_ = waiting_for;
+    wait_timer_ = deps_.scheduler->RunAfter(wait_limit, Guard([this, waiting_for, wait_limit] {
+      wait_reason_.clear();
+      Fail(fmt::format("waited {} s for {}", wait_limit.count() / 1000, waiting_for), true);
+      Reconcile();
+    }));
+  }
+  Publish();
+}
+
+void ModemSupervisor::HandleFailedState() {
+  switch (info_.failed_reason) {
+    case ModemFailedReason::kSimMissing:
+    case ModemFailedReason::kSimError: {
+      std::string message = info_.failed_reason == ModemFailedReason::kSimMissing ? "SIM missing"
+                                                                                    : "SIM present but unusable";
+      SetPhase(SupervisorPhase::kNeedsOperator);
+      state_.last_error = message;
+      if (!sim_missing_reported_) {
+        sim_missing_reported_ = true;
+        log_.Error("{}: {}", profile_.name, message);
+        Emit(ModemEventKind::kSimMissing, message);
+      }
+      return;
+    }
+    case ModemFailedReason::kNone:
+    case ModemFailedReason::kUnknown:
+    case ModemFailedReason::kOther:
+      // An unexplained failure: a reset is the only cure ModemManager offers.
+      if (!backoff_timer_.armed()) Fail("modem in failed state", true);
+      else SetPhase(SupervisorPhase::kBackingOff);
+      return;
+  }
+}
+
+void ModemSupervisor::Hold(std::string message, bool clears_when_unlocked) {
+  log_.Error("{}: {}; waiting for an operator", profile_.name, message);
+  state_.last_error = message;
+  hold_ = OperatorHold{std::move(message), clears_when_unlocked};
+  SetPhase(SupervisorPhase::kNeedsOperator);
+}
+
+void ModemSupervisor::HandleLock() {
+  switch (info_.unlock_required) {
+    case SimLock::kSimPin: {
+      if (profile_.pin_file.empty()) {
+        Hold("SIM PIN required and no pin_file is configured", true);
+        return;
+      }
+      auto pin = deps_.read_secret(profile_.pin_file);
+      if (!pin) {
+        Hold("cannot read the SIM PIN: " + Describe(pin.error()), true);
+        return;
+      }
+      if (rejected_pin_hash_ && *rejected_pin_hash_ == std::hash<std::string>{}(*pin)) {
+        Hold(fmt::format("the SIM rejected the PIN in {}; it is not sent again", profile_.pin_file), true);
+        return;
+      }
+      StartSendPin(*pin);
+      return;
+    }
+    case SimLock::kSimPuk:
+      Hold("SIM is PUK-locked", true);
+      Emit(ModemEventKind::kPukRequired, "SIM is PUK-locked");
+      return;
+    case SimLock::kOther:
+      Hold("the modem is locked by a code uplinkd does not handle", true);
+      return;
+    case SimLock::kUnknown:
+    case SimLock::kNone:
+      SetPhase(SupervisorPhase::kUnlocking);  // ModemManager has not said which lock yet
+      return;
+  }
+}
+
+void ModemSupervisor::StartSendPin(const std::string& pin) {
+  operation_ = Operation::kSendPin;
+  SetPhase(SupervisorPhase::kUnlocking);
+  size_t hash = std::hash<std::string>{}(pin);
+  log_.Info("{}: unlocking the SIM with the PIN from {}", profile_.name, profile_.pin_file);
+  deps_.edge->SendPin(path_, pin, profile_.recovery.call_timeout, Guard([this, hash](ModemCallResult<void> result) {
+    operation_ = Operation::kNone;
+    if (result) {
+      Expect("SIM unlocked", [](const ModemInfo& info) {
+        return info.state != ModemState::kLocked || info.unlock_required != SimLock::kSimPin;
+      });
+      Reconcile();
+      return;
+    }
+    const ModemCallError& error = result.error();
+    switch (error.failure) {
+      case ModemCallFailure::kIncorrectPin: {
+        rejected_pin_hash_ = hash;
+        std::string retries = info_.pin_retries ? fmt::format("{} attempts left", *info_.pin_retries) : "attempts left unknown";
+        Hold(fmt::format("the SIM rejected the PIN in {} ({}); it is not sent again", profile_.pin_file, retries), true);
+        Emit(ModemEventKind::kPinRejected, fmt::format("SIM PIN rejected ({})", retries));
+        break;
+      }
+      case ModemCallFailure::kPukRequired:
+        Hold("SIM is PUK-locked", true);
+        Emit(ModemEventKind::kPukRequired, "SIM is PUK-locked");
+        break;
+      case ModemCallFailure::kWrongState:
+      case ModemCallFailure::kInProgress:
+      case ModemCallFailure::kGone:
+      case ModemCallFailure::kSimMissing:
+        // The SIM did not judge this PIN; trying again later costs no attempt.
+        Fail("SIM-PIN not accepted for now: " + DescribeModemCallError(error), false);
+        break;
+      default:
+        // A timeout or an unknown error may have consumed an attempt: never guess, ask a human.
+        Hold("no clear answer to SIM-PIN (" + DescribeModemCallError(error) + "); not resent to protect the PUK counter",
+             true);
+        break;
+    }
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::StartEnable(bool enable) {
+  operation_ = enable ? Operation::kEnable : Operation::kDisable;
+  SetPhase(cycling_ ? SupervisorPhase::kCycling : SupervisorPhase::kEnabling);
+  log_.Info("{}: {} the modem", profile_.name, enable ? "enabling" : "disabling");
+  deps_.edge->Enable(path_, enable, profile_.recovery.call_timeout, Guard([this, enable](ModemCallResult<void> result) {
+    operation_ = Operation::kNone;
+    if (result) {
+      if (enable) {
+        cycling_ = false;
+        Expect("modem enabled", [](const ModemInfo& info) {
+          return info.state >= ModemState::kEnabled || info.state <= ModemState::kLocked;
+        });
+      } else {
+        Expect("modem disabled", [](const ModemInfo& info) { return info.state <= ModemState::kDisabled; });
+      }
+      Reconcile();
+      return;
+    }
+    if (!enable && cycling_) {
+      // The disable half of an escalation failed: the modem is stuck harder; reset it.
+      cycling_ = false;
+      log_.Warning("{}: disable failed ({}); resetting instead", profile_.name, DescribeModemCallError(result.error()));
+      StartReset();
+      Publish();
+      return;
+    }
+    cycling_ = false;
+    Fail(fmt::format("{} failed: {}", enable ? "enable" : "disable", DescribeModemCallError(result.error())), true);
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::StartConnect() {
+  ConnectSettings settings;
+  settings.apn = profile_.apn.apn;
+  settings.ip_type = profile_.apn.ip_type;
+  settings.allowed_auth = profile_.apn.allowed_auth;
+  settings.user = profile_.apn.user;
+  settings.allow_roaming = profile_.apn.allow_roaming;
+  if (!profile_.apn.password_file.empty()) {
+    auto password = deps_.read_secret(profile_.apn.password_file);
+    if (!password) {
+      Hold("cannot read the APN password: " + Describe(password.error()), false);
+      return;
+    }
+    settings.password = std::move(*password);
+  }
+  operation_ = Operation::kConnect;
+  SetPhase(SupervisorPhase::kConnecting);
+  if (ever_connected_) ++state_.counters.reconnects;
+  log_.Info("{}: connecting with APN \"{}\" ({})", profile_.name, settings.apn, BearerIpTypeName(settings.ip_type));
+  deps_.edge->Connect(path_, settings, profile_.recovery.connect_timeout,
+                      Guard([this](ModemCallResult<std::string> result) {
+                        operation_ = Operation::kNone;
+                        if (result) {
+                          bearer_path_ = *result;
+                          Expect("bearer connected", [bearer = *result](const ModemInfo& info) {
+                            const BearerInfo* found = info.FindBearer(bearer);
+                            return found && found->connected;
+                          });
+                          Reconcile();
+                          return;
+                        }
+                        const ModemCallError& error = result.error();
+                        switch (error.failure) {
+                          case ModemCallFailure::kNetworkRejected:
+                            // Restarting the modem does not change the network's mind: no escalation.
+                            Emit(ModemEventKind::kConnectRejected, DescribeModemCallError(error));
+                            Fail("connect rejected: " + DescribeModemCallError(error), false);
+                            break;
+                          case ModemCallFailure::kIncorrectPin:
+                          case ModemCallFailure::kPukRequired:
+                          case ModemCallFailure::kSimMissing:
+                          case ModemCallFailure::kSimFailure:
+                          case ModemCallFailure::kGone:
+                            // The SIM or the object changed under us; its new state drives what follows.
+                            Fail("connect failed: " + DescribeModemCallError(error), false);
+                            break;
+                          default:
+                            Fail("connect failed: " + DescribeModemCallError(error), true);
+                            break;
+                        }
+                        Reconcile();
+                      }));
+}
+
+void ModemSupervisor::StartReset() {
+  operation_ = Operation::kReset;
+  resetting_ = true;
+  SetPhase(SupervisorPhase::kResetting);
+  ++state_.counters.resets;
+  log_.Warning("{}: resetting the modem", profile_.name);
+  Emit(ModemEventKind::kEscalatedReset, "Modem.Reset after repeated failures");
+  deps_.edge->Reset(path_, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void> result) {
+    operation_ = Operation::kNone;
+    if (result) {
+      // The modem should drop off the bus and come back; if it stays, carry on after a grace.
+      ArmBackoff(profile_.recovery.call_timeout);
+    } else {
+      resetting_ = false;
+      Fail("reset failed: " + DescribeModemCallError(result.error()), false);
+    }
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::StartSignalSetup() {
+  signal_setup_done_ = true;
+  auto rate = static_cast<uint32_t>(profile_.signal_refresh_rate.count());
+  if (rate == 0) return;
+  deps_.edge->SetupSignal(path_, rate, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void> result) {
+    if (!result) {
+      log_.Warning("{}: Modem.Signal.Setup failed: {}", profile_.name, DescribeModemCallError(result.error()));
+    }
+  }));
+}
+
+void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
+  bool v4_static = bearer.ipv4_method == BearerIpMethod::kStatic && bearer.ipv4.has_value();
+  bool v6_static = bearer.ipv6_method == BearerIpMethod::kStatic && bearer.ipv6.has_value();
+  if (!v4_static && !v6_static) {
+    BearerIpMethod method = bearer.ipv4_method != BearerIpMethod::kUnknown ? bearer.ipv4_method : bearer.ipv6_method;
+    std::string message;
+    if (method == BearerIpMethod::kPpp) {
+      message = fmt::format("bearer on {} needs PPP (pppd on the port); uplinkd does not run pppd yet", bearer.interface);
+    } else if (method == BearerIpMethod::kDhcp) {
+      message = fmt::format("bearer on {} needs DHCP; uplinkd does not run a DHCP client yet", bearer.interface);
+    } else {
+      message = fmt::format("bearer on {} reports no usable IP configuration", bearer.interface);
+    }
+    bearer_path_ = bearer.path;
+    Hold(message, false);
+    Emit(ModemEventKind::kUnsupportedBearer, message);
+    return;
+  }
+  if (auto applied = ApplyStaticConfig(bearer); !applied) {
+    std::string message = fmt::format("cannot configure {}: {}", bearer.interface, Describe(applied.error()));
+    bearer_path_.clear();
+    Fail(message, false);
+    // Tear the unusable bearer down so the next attempt starts clean.
+    operation_ = Operation::kDisconnect;
+    deps_.edge->Disconnect(path_, bearer.path, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void>) {
+      operation_ = Operation::kNone;
+      Reconcile();
+    }));
+    return;
+  }
+  bool was_up = state_.wan_up;
+  bearer_path_ = bearer.path;
+  state_.wan_up = true;
+  state_.bearer_connected = true;
+  state_.interface = bearer.interface;
+  state_.ipv4 = v4_static ? bearer.ipv4 : std::nullopt;
+  state_.ipv6 = v6_static ? bearer.ipv6 : std::nullopt;
+  state_.dns = profile_.apn.dns;
+  if (state_.dns.empty()) {
+    if (state_.ipv4) state_.dns.insert(state_.dns.end(), state_.ipv4->dns.begin(), state_.ipv4->dns.end());
+    if (state_.ipv6) state_.dns.insert(state_.dns.end(), state_.ipv6->dns.begin(), state_.ipv6->dns.end());
+  }
+  state_.last_error.clear();
+  if (profile_.apn.expected_ipv4) {
+    bool mismatch = !state_.ipv4 || state_.ipv4->address.address() != *profile_.apn.expected_ipv4;
+    if (mismatch) {
+      std::string got = state_.ipv4 ? state_.ipv4->address.address().ToString() : "no IPv4 address";
+      std::string message = fmt::format("expected fixed IP {}, the bearer has {}",
+                                        profile_.apn.expected_ipv4->ToString(), got);
+      state_.last_error = message;
+      if (!state_.fixed_ip_mismatch) {
+        log_.Error("{}: {}", profile_.name, message);
+        state_.fixed_ip_mismatch = true;
+        Emit(ModemEventKind::kFixedIpMismatch, message);
+      }
+    } else {
+      state_.fixed_ip_mismatch = false;
+    }
+  }
+  SetPhase(SupervisorPhase::kConnected);
+  recovery_.OnSuccess();
+  ever_connected_ = true;
+  cycling_ = false;
+  resetting_ = false;
+  backoff_timer_.Cancel();
+  Publish();
+  if (!was_up) {
+    std::string address = state_.ipv4 ? state_.ipv4->address.ToString() : state_.ipv6->address.ToString();
+    log_.Notice("{}: Wan up on {} with {}", profile_.name, state_.interface, address);
+    Emit(ModemEventKind::kWanUp, fmt::format("{} {}", state_.interface, address));
+  }
+}
+
+Result<void> ModemSupervisor::ApplyStaticConfig(const BearerInfo& bearer) {
+  net::RoutingEdge& routing = *deps_.routing;
+  auto link = routing.GetLink(bearer.interface);
+  if (!link) return tl::unexpected(link.error());
+  bool v4 = bearer.ipv4_method == BearerIpMethod::kStatic && bearer.ipv4;
+  bool v6 = bearer.ipv6_method == BearerIpMethod::kStatic && bearer.ipv6;
+  uint32_t mtu = v4 && bearer.ipv4->mtu ? bearer.ipv4->mtu : (v6 ? bearer.ipv6->mtu : 0);
+  if (mtu != 0 && link->mtu != mtu) {
+    if (auto done = routing.SetMtu(link->index, mtu); !done) return done;
+  }
+  std::vector<net::IpPrefix> desired;
+  if (v4) desired.push_back(bearer.ipv4->address);
+  if (v6) desired.push_back(bearer.ipv6->address);
+  for (const auto& old : applied_addresses_) {
+    if (applied_link_index_ != link->index || std::find(desired.begin(), desired.end(), old) == desired.end()) {
+      if (auto removed = routing.RemoveAddress({applied_link_index_, old}); !removed) {
+        log_.Warning("{}: cannot remove old address {}: {}", profile_.name, old.ToString(), Describe(removed.error()));
+      }
+    }
+  }
+  applied_addresses_.clear();
+  applied_link_index_ = link->index;
+  for (const auto& prefix : desired) {
+    if (auto added = routing.AddAddress({link->index, prefix}); !added) return added;
+    applied_addresses_.push_back(prefix);
+  }
+  if (!link->admin_up) {
+    if (auto up = routing.SetLinkUp(link->index, true); !up) return up;
+  }
+  return {};
+}
+
+void ModemSupervisor::RemoveAppliedAddresses() {
+  for (const auto& prefix : applied_addresses_) {
+    if (auto removed = deps_.routing->RemoveAddress({applied_link_index_, prefix}); !removed) {
+      // The link itself may be gone with the modem; nothing left to clean then.
+      log_.Debug("{}: removing {}: {}", profile_.name, prefix.ToString(), Describe(removed.error()));
+    }
+  }
+  applied_addresses_.clear();
+}
+
+void ModemSupervisor::Fail(const std::string& message, bool escalatable) {
+  ++state_.counters.connect_failures;
+  state_.last_error = message;
+  log_.Warning("{}: {}", profile_.name, message);
+  RecoveryPolicy::Decision decision = recovery_.OnFailure(deps_.scheduler->Now(), escalatable);
+  switch (decision.action) {
+    case RecoveryPolicy::Action::kRetry:
+      ArmBackoff(decision.delay);
+      SetPhase(SupervisorPhase::kBackingOff);
+      log_.Info("{}: next attempt in {} ms", profile_.name, decision.delay.count());
+      return;
+    case RecoveryPolicy::Action::kCycle:
+      ++state_.counters.cycles;
+      Emit(ModemEventKind::kEscalatedCycle, "disable/enable after repeated failures");
+      if (info_.state >= ModemState::kEnabled) {
+        cycling_ = true;
+        StartEnable(false);
+      } else if (info_.state == ModemState::kDisabled || info_.state == ModemState::kLocked) {
+        // Nothing to cycle: the normal path enables it again after a pause.
+        ArmBackoff(recovery_.DelayAfterDrop());
+      } else {
+        StartReset();  // failed, or stuck in a transition: only a reset helps
+      }
+      return;
+    case RecoveryPolicy::Action::kReset:
+      StartReset();
+      return;
+  }
+}
+
+void ModemSupervisor::ArmBackoff(std::chrono::milliseconds delay) {
+  backoff_timer_ = deps_.scheduler->RunAfter(delay, Guard([this] {
+    resetting_ = false;
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::Expect(std::string what, std::function<bool(const ModemInfo&)> met) {
+  expectation_ = Expectation{what, std::move(met)};
+  expectation_timer_ = deps_.scheduler->RunAfter(profile_.recovery.call_timeout, Guard([this, what] {
+    expectation_.reset();
+    Fail("ModemManager did not report " + what + " in time", true);
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::ClearExpectation() {
+  expectation_.reset();
+  expectation_timer_.Cancel();
+}
+
+Result<void> ModemSupervisor::ResumeAfterOperator() {
+  if (!hold_) return {};
+  if (rejected_pin_hash_ && info_.state == ModemState::kLocked && info_.unlock_required == SimLock::kSimPin) {
+    auto pin = deps_.read_secret(profile_.pin_file);
+    if (!pin) return tl::unexpected(pin.error());
+    if (std::hash<std::string>{}(*pin) == *rejected_pin_hash_) {
+      return MakeError(ErrorCode::kRejected,
+                       fmt::format("{} still holds the PIN the SIM rejected; fix it first", profile_.pin_file));
+    }
+  }
+  log_.Notice("{}: resumed by the operator", profile_.name);
+  hold_.reset();
+  state_.last_error.clear();
+  recovery_.OnSuccess();
+  backoff_timer_.Cancel();
+  Reconcile();
+  return {};
+}
+
+void ModemSupervisor::Shutdown() {
+  ++generation_;
+  backoff_timer_.Cancel();
+  wait_timer_.Cancel();
+  ClearExpectation();
+  operation_ = Operation::kNone;
+  RemoveAppliedAddresses();
+  if (state_.wan_up) {
+    state_.wan_up = false;
+    SetPhase(SupervisorPhase::kAbsent);
+    Publish();
+  }
+}
+
+}  // namespace uplinkd::modem
