@@ -360,6 +360,28 @@ class RealModemManagerContract(unittest.TestCase):
         self.record["client_disconnect_when_denied_state_sequence"] = self.state_changes(mark)
         self.assertFalse(bool(self.mm.get(bearer, BEARER, "Connected")))
 
+    def test_call_dropped_by_network(self):
+        self.enable_and_register()
+        bearer = self.connect()
+        mark = self.mm.mark()
+        dropped = self.mm.emulator("drop_call")["dropped"]
+        self.assertEqual(dropped, 1)
+        # ModemManager handed the data port to the PPP client, so it does not read the
+        # NO CARRIER; the signal marker orders the check after anything it might do at once.
+        self.mm.emulator("signal", csq=31)
+        self.mm.wait_property(self.modem, MODEM, "SignalQuality", lambda v: int(v[0]) == 100,
+                              mark)
+        self.record["network_dropped_ppp_call"] = {
+            "state": STATE[self.state()], "state_changes": self.state_changes(mark),
+            "bearer_connected": bool(self.mm.get(bearer, BEARER, "Connected")),
+            "bearer_connection_error": h.unwrap(self.mm.get(bearer, BEARER, "ConnectionError"))}
+        self.assertEqual(self.state(), CONNECTED)
+        self.assertTrue(self.record["network_dropped_ppp_call"]["bearer_connected"])
+        # The client (pppd's owner) disconnects, then a new connect works.
+        self.mm.call(self.modem, SIMPLE, "Disconnect", dbus.ObjectPath(bearer))
+        self.connect()
+        self.assertEqual(self.state(), CONNECTED)
+
     def test_roaming_not_allowed_while_connected(self):
         self.enable_and_register()
         bearer = self.connect(**{"allow-roaming": dbus.Boolean(False)})
@@ -478,6 +500,17 @@ class RealModemManagerContract(unittest.TestCase):
             self.assertTrue(name.startswith("org.freedesktop.ModemManager1.Error."), name)
         self.record["connect_refused"] = refusals
         self.assertEqual(self.state(), REGISTERED)
+        prefix = "org.freedesktop.ModemManager1.Error."
+        expected = {"NO CARRIER": "Connection.NoCarrier",
+                    "+CME ERROR: 30": "MobileEquipment.NoNetwork",
+                    "+CME ERROR: 133": "MobileEquipment.ServiceOptionNotSubscribed"}
+        for result, name in expected.items():
+            self.assertEqual(refusals[result]["error"], prefix + name)
+            # The failed bearer stays listed and carries the same error in ConnectionError.
+            self.assertEqual(refusals[result]["bearers"], 1)
+            self.assertEqual(refusals[result]["bearer_connection_error"][0][0], prefix + name)
+            self.assertEqual([n for _, n, _ in refusals[result]["state_changes"]],
+                             ["connecting", "registered"])
 
         self.mm.emulator("refuse_connect", result="")
         bearer = self.connect()
@@ -486,6 +519,7 @@ class RealModemManagerContract(unittest.TestCase):
             h.unwrap(self.mm.get(self.modem, MODEM, "Bearers")))
         self.record["bearer_connection_error_after_success"] = h.unwrap(
             self.mm.get(bearer, BEARER, "ConnectionError"))
+        self.assertEqual(self.record["bearer_connection_error_after_success"], ("", ""))
 
     def test_signal(self):
         self.enable_and_register()
