@@ -129,8 +129,9 @@ def probe(args) -> int:
         "send_errors": errors,
         "rtt_ms": {"min": values[0], "avg": sum(values) / received, "max": values[-1],
                    "p50": values[received // 2]} if values else None,
-        # Echo arrival rate in kbit/s of payload, over the span from first to last echo.
-        "rx_kbit_per_s": (round(received * size * 8 / 1000.0 / (last_rx - first_rx), 1)
+        # Echo arrival rate in kbit/s of payload, over the span from first to last echo
+        # (received - 1): the first echo opens the span, each later one completes an interval.
+        "rx_kbit_per_s": (round((received - 1) * size * 8 / 1000.0 / (last_rx - first_rx), 1)
                           if received > 1 and last_rx > first_rx else None),
     }
     if args.json:
