@@ -103,9 +103,10 @@ void FakeRoutingEdge::DropRoutesOver(int link_index) {
 // Like the kernel: a gateway must be on the link, through an address prefix of that link (whose
 // prefix route the kernel made) or a link route over it in the route's table or main; an IPv6
 // link-local gateway always is.
-bool FakeRoutingEdge::GatewayReachable(const Route& route) const {
+bool FakeRoutingEdge::GatewayReachable(const Route& route, bool link_up) const {
   const IpAddress& gateway = *route.gateway;
   if (IsIpv6LinkLocal(gateway)) return true;
+  if (!link_up) return false;
   for (const auto& address : addresses_) {
     if (address.link_index == route.link_index && address.prefix.Contains(gateway)) return true;
   }
@@ -214,12 +215,19 @@ Result<void> FakeRoutingEdge::ReplaceRoute(const Route& requested) {
     if (!link) {
       return MakeError(ErrorCode::kNotFound, "route " + ToString(*route) + ": no such link", ENODEV);
     }
+    // The kernel checks the gateway first (a down link has no connected routes, so only an IPv6
+    // link-local gateway passes), then that the link is up.
+    if (route->gateway && !GatewayReachable(*route, link->link.admin_up)) {
+      return MakeError(ErrorCode::kUnavailable, "route " + ToString(*route) + ": gateway not on link",
+                       route->destination.family() == IpFamily::kV4 ? ENETUNREACH : EHOSTUNREACH);
+    }
     if (!link->link.admin_up) {
       return MakeError(ErrorCode::kUnavailable, "route " + ToString(*route) + ": link is down", ENETDOWN);
     }
-    if (route->gateway && !GatewayReachable(*route)) {
-      return MakeError(ErrorCode::kUnavailable, "route " + ToString(*route) + ": gateway not on link",
-                       route->destination.family() == IpFamily::kV4 ? ENETUNREACH : EHOSTUNREACH);
+    if (route->preferred_source &&
+        std::none_of(addresses_.begin(), addresses_.end(),
+                     [&](const InterfaceAddress& a) { return a.prefix.address() == *route->preferred_source; })) {
+      return MakeError(ErrorCode::kInvalidArgument, "route " + ToString(*route) + ": source is not a local address", EINVAL);
     }
   }
   auto it = std::find_if(routes_.begin(), routes_.end(), [&](const Route& r) {

@@ -66,7 +66,7 @@ class FakeRoutingEdge : public RoutingEdge {
   Result<void> TakeInjectedFailure();
   FakeLink* FindLink(int link_index);
   Link Reported(const FakeLink& link) const;
-  bool GatewayReachable(const Route& route) const;
+  bool GatewayReachable(const Route& route, bool link_up) const;
   void DropRoutesOver(int link_index);
   void NotifyLink(const FakeLink& link, bool removed);
   void NotifyAddress(const InterfaceAddress& address, bool removed);

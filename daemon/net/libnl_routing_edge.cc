@@ -209,8 +209,9 @@ std::optional<Route> FromNlRoute(rtnl_route* kernel_route, IpFamily family) {
   route.protocol = rtnl_route_get_protocol(kernel_route);
   route.type = *type;
   route.preferred_source = FromNlAddr(rtnl_route_get_pref_src(kernel_route));
-  // A multipath route is reported by its first next hop (uplinkd adds none).
-  if (rtnl_route_get_nnexthops(kernel_route) > 0) {
+  // A multipath route is reported by its first next hop (uplinkd adds none). The kernel hangs
+  // IPv6 drop routes on "lo"; they have no next hop in our model.
+  if (route.type == RouteType::kUnicast && rtnl_route_get_nnexthops(kernel_route) > 0) {
     rtnl_nexthop* next_hop = rtnl_route_nexthop_n(kernel_route, 0);
     route.link_index = rtnl_route_nh_get_ifindex(next_hop);
     route.gateway = FromNlAddr(rtnl_route_nh_get_gateway(next_hop));
@@ -411,6 +412,9 @@ Result<RtnlAddrPtr> ToNlInterfaceAddress(const InterfaceAddress& address) {
     return tl::unexpected(ErrorFromLibnl(error, "address " + ToString(address)));
   }
   rtnl_addr_set_prefixlen(result.get(), address.prefix.length());
+  // Addresses uplinkd sets come from the operator (a bearer's static configuration); duplicate
+  // address detection on a point-to-point cellular link only delays them.
+  if (address.prefix.family() == IpFamily::kV6) rtnl_addr_set_flags(result.get(), IFA_F_NODAD);
   return result;
 }
 
