@@ -33,7 +33,7 @@ SIM = h.MM_IFACE + ".Sim"
 STATE = {-1: "failed", 0: "unknown", 1: "initializing", 2: "locked", 3: "disabled",
          4: "disabling", 5: "enabling", 6: "enabled", 7: "searching", 8: "registered",
          9: "disconnecting", 10: "connecting", 11: "connected"}
-LOCKED, DISABLED, ENABLING, REGISTERED, SEARCHING, CONNECTED = 2, 3, 5, 8, 7, 11
+LOCKED, DISABLED, ENABLING, ENABLED, SEARCHING, REGISTERED, CONNECTED = 2, 3, 5, 6, 7, 8, 11
 REG = {0: "idle", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"}
 REG_HOME, REG_SEARCHING, REG_DENIED, REG_ROAMING = 1, 2, 3, 5
 LOCK_NONE, LOCK_SIM_PIN, LOCK_SIM_PUK = 1, 2, 4
@@ -63,7 +63,9 @@ class RealModemManagerContract(unittest.TestCase):
         return {}
 
     def tearDown(self):
-        failed = not getattr(self._outcome, "success", True)  # the test body raised
+        # The result already holds this test's failure or error when the body raised.
+        result = self._outcome.result
+        failed = any(test is self for test, _ in result.failures + result.errors)
         self.mm.__exit__(Exception if failed else None, None, None)
         out_dir = os.environ.get("UPLINKD_REALMM_RECORD_DIR")
         if out_dir:
@@ -88,8 +90,8 @@ class RealModemManagerContract(unittest.TestCase):
     def enable_and_register(self):
         mark = self.mm.mark()
         self.mm.call(self.modem, MODEM, "Enable", True)
-        if self.state() != REGISTERED:
-            self.wait_state(REGISTERED, mark)
+        # Wait for the signal, not the property: StateChanged can trail the property value.
+        self.wait_state(REGISTERED, mark)
         return mark
 
     def connect(self, **extra):
@@ -228,7 +230,7 @@ class RealModemManagerContract(unittest.TestCase):
         self.mm.emulator("register", state="denied")
         self.mm.wait_property(self.modem, MODEM3GPP, "RegistrationState",
                               lambda v: int(v) == REG_DENIED, mark)
-        self.mm.wait_for(lambda: self.state() != REGISTERED, "state to leave registered")
+        self.wait_state(ENABLED, mark)  # denied is not "searching": the modem is just enabled
         self.record["denied"] = {"state": STATE[self.state()],
                                  "state_changes": self.state_changes(mark)}
 
@@ -240,6 +242,7 @@ class RealModemManagerContract(unittest.TestCase):
         bearer = self.connect()
         self.record["simple_connect_seconds"] = round(time.monotonic() - t0, 3)
         self.assertEqual(self.state(), CONNECTED)
+        self.wait_state(CONNECTED, mark)
         self.record["connect_state_sequence"] = self.state_changes(mark)
         self.assertEqual([n for _, n, _ in self.state_changes(mark)], ["connecting", "connected"])
         self.record["bearer_added_by"] = [e[1] for e in self.mm.events_since(mark)
@@ -278,6 +281,7 @@ class RealModemManagerContract(unittest.TestCase):
         t0 = time.monotonic()
         self.mm.call(self.modem, SIMPLE, "Disconnect", dbus.ObjectPath(bearer))
         self.record["simple_disconnect_seconds"] = round(time.monotonic() - t0, 3)
+        self.wait_state(REGISTERED, mark)
         self.record["disconnect_state_sequence"] = self.state_changes(mark)
         self.assertEqual([n for _, n, _ in self.state_changes(mark)],
                          ["disconnecting", "registered"])
@@ -357,6 +361,7 @@ class RealModemManagerContract(unittest.TestCase):
         # The client that owns the PPP session disconnects: the documented PPP contract.
         mark = self.mm.mark()
         self.mm.call(self.modem, SIMPLE, "Disconnect", dbus.ObjectPath(bearer))
+        self.wait_state(ENABLED, mark)
         self.record["client_disconnect_when_denied_state_sequence"] = self.state_changes(mark)
         self.assertFalse(bool(self.mm.get(bearer, BEARER, "Connected")))
 
@@ -467,6 +472,7 @@ class RealModemManagerContract(unittest.TestCase):
         self.mm.call(self.modem, MODEM, "Enable", True)
         self.mm.wait_for(lambda: int(self.mm.get(self.modem, MODEM3GPP, "RegistrationState"))
                          == REG_DENIED, "RegistrationState denied")
+        self.wait_state(ENABLED, mark)
         self.record["enable_when_denied"] = {"state_sequence": self.state_changes(mark),
                                              "state": STATE[self.state()]}
         t0 = time.monotonic()
@@ -489,8 +495,7 @@ class RealModemManagerContract(unittest.TestCase):
             t0 = time.monotonic()
             name, message = self.expect_dbus_error(self.connect)
             took = round(time.monotonic() - t0, 2)
-            if self.state() != REGISTERED:
-                self.wait_state(REGISTERED, mark)
+            self.wait_state(REGISTERED, mark)
             bearers = h.unwrap(self.mm.get(self.modem, MODEM, "Bearers"))
             refusals[result] = {"error": name, "message": message, "seconds": took,
                                 "state_changes": self.state_changes(mark),
@@ -559,13 +564,15 @@ class RealModemManagerContract(unittest.TestCase):
 
     def test_sms_received(self):
         self.enable_and_register()
-        mark = self.mm.mark()
-        self.mm.emulator("sms", number="+15550001111", text="status")
         messaging = h.MM_IFACE + ".Modem.Messaging"
         added = []
-        self.bus_added = self.mm.bus.add_signal_receiver(
+        # Subscribe (and let the bus confirm the match rule) before the SMS arrives.
+        self.mm.bus.add_signal_receiver(
             lambda path, received: added.append((str(path), bool(received))), "Added",
             messaging, None, self.modem)
+        self.mm.bus.call_blocking("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", "GetId", "", [])
+        self.mm.emulator("sms", number="+15550001111", text="status")
         self.mm.wait_for(lambda: added, "Messaging.Added", 10)
         sms_path = added[0][0]
         self.mm.wait_for(lambda: int(self.mm.get(sms_path, h.MM_IFACE + ".Sms", "State")) == 3,
@@ -576,7 +583,6 @@ class RealModemManagerContract(unittest.TestCase):
                                          ("Number", "Text", "State", "PduType", "Storage")}
         self.assertEqual(str(props["Text"]), "status")
         self.assertEqual(str(props["Number"]), "+15550001111")
-        del mark
 
 
 if __name__ == "__main__":
