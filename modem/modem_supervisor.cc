@@ -112,6 +112,7 @@ void ModemSupervisor::CopyModemFields() {
   state_.access_technology = info_.access_technology;
   state_.signal_quality = info_.signal_quality;
   state_.signal = info_.signal;
+  state_.sim_pin_retries = info_.pin_retries;
 }
 
 bool ModemSupervisor::RegisteredForData() const { return IsRegisteredForData(info_.registration); }
@@ -163,6 +164,7 @@ void ModemSupervisor::MarkWanDown(const std::string& reason, bool count_drop) {
   state_.dns.clear();
   state_.fixed_ip_mismatch = false;
   bearer_path_.clear();
+  ClearExpectation();
 }
 
 void ModemSupervisor::Reconcile() {
@@ -191,6 +193,7 @@ void ModemSupervisor::Reconcile() {
         MarkWanDown(reason, true);
         ArmBackoff(recovery_.DelayAfterDrop());
       } else {
+        ClearExpectation();  // whatever we were waiting to see, the Wan is up
         const BearerInfo* bearer = ActiveBearer();
         bool changed = bearer->interface != state_.interface ||
                        (bearer->ipv4_method == BearerIpMethod::kStatic && bearer->ipv4 != state_.ipv4) ||
@@ -212,30 +215,32 @@ void ModemSupervisor::Reconcile() {
         return;
       }
     }
-    // 3. An answer is outstanding, or the effect of the last one has not shown yet.
+    // 3. A connected bearer (ours, one found connected at adoption, or one that a connect we had
+    // given up on brought up after all) becomes the Wan as soon as ModemManager shows it, even
+    // while a back-off or our own connect's answer is still pending.
+    if ((operation_ == Operation::kNone || operation_ == Operation::kConnect) && RegisteredForData()) {
+      if (const BearerInfo* bearer = ActiveBearer(); bearer && bearer->connected) {
+        ApplyBearer(*bearer);
+        return;
+      }
+    }
+    // 4. An answer is outstanding, or the effect of the last one has not shown yet.
     if (operation_ != Operation::kNone) return;
     if (expectation_) {
       if (!expectation_->met(info_)) return;
       ClearExpectation();
     }
-    // 4. SIM missing or modem failed.
+    // 5. SIM missing or modem failed.
     if (info_.state == ModemState::kFailed) {
       HandleFailedState();
       return;
     }
     sim_missing_reported_ = false;
-    // 5. Waiting out a back-off.
+    // 6. Waiting out a back-off.
     if (backoff_timer_.armed()) {
       SetPhase(cycling_ ? SupervisorPhase::kCycling
                         : resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kBackingOff);
       return;
-    }
-    // 6. A connected bearer (ours, or one found connected at adoption) becomes the Wan.
-    if (RegisteredForData()) {
-      if (const BearerInfo* bearer = ActiveBearer(); bearer && bearer->connected) {
-        ApplyBearer(*bearer);
-        return;
-      }
     }
     switch (info_.state) {
       case ModemState::kLocked:
@@ -287,6 +292,7 @@ void ModemSupervisor::Reconcile() {
     // Waiting on the modem is bounded too: a modem stuck in a transition counts as a failure.
     wait_reason_ = waiting_for;
     wait_timer_ = deps_.scheduler->RunAfter(wait_limit, Guard([this, waiting_for, wait_limit] {
+      wait_timer_ = TimerHandle();
       wait_reason_.clear();
       Fail(fmt::format("waited {} s for {}", wait_limit.count() / 1000, waiting_for), true);
       Reconcile();
@@ -378,9 +384,8 @@ void ModemSupervisor::StartSendPin(const std::string& pin) {
     switch (error.failure) {
       case ModemCallFailure::kIncorrectPin: {
         rejected_pin_hash_ = hash;
-        std::string retries = info_.pin_retries ? fmt::format("{} attempts left", *info_.pin_retries) : "attempts left unknown";
-        Hold(fmt::format("the SIM rejected the PIN in {} ({}); it is not sent again", profile_.pin_file, retries), true);
-        Emit(ModemEventKind::kPinRejected, fmt::format("SIM PIN rejected ({})", retries));
+        Hold(fmt::format("the SIM rejected the PIN in {}; it is not sent again", profile_.pin_file), true);
+        Emit(ModemEventKind::kPinRejected, "SIM PIN rejected: " + DescribeModemCallError(error));
         break;
       }
       case ModemCallFailure::kPukRequired:
@@ -581,6 +586,7 @@ void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
     }
   }
   SetPhase(SupervisorPhase::kConnected);
+  ClearExpectation();
   recovery_.OnSuccess();
   ever_connected_ = true;
   cycling_ = false;
@@ -668,6 +674,7 @@ void ModemSupervisor::Fail(const std::string& message, bool escalatable) {
 
 void ModemSupervisor::ArmBackoff(std::chrono::milliseconds delay) {
   backoff_timer_ = deps_.scheduler->RunAfter(delay, Guard([this] {
+    backoff_timer_ = TimerHandle();  // fired: no longer armed
     resetting_ = false;
     Reconcile();
   }));
@@ -676,6 +683,7 @@ void ModemSupervisor::ArmBackoff(std::chrono::milliseconds delay) {
 void ModemSupervisor::Expect(std::string what, std::function<bool(const ModemInfo&)> met) {
   expectation_ = Expectation{what, std::move(met)};
   expectation_timer_ = deps_.scheduler->RunAfter(profile_.recovery.call_timeout, Guard([this, what] {
+    expectation_timer_ = TimerHandle();
     expectation_.reset();
     Fail("ModemManager did not report " + what + " in time", true);
     Reconcile();

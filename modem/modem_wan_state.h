@@ -94,6 +94,7 @@ struct ModemWanState {
   std::string imei;
   std::string iccid;
   std::string device;
+  std::optional<uint32_t> sim_pin_retries;  // SIM-PIN attempts left, when the modem reports it
 
   ModemState modem_state = ModemState::kUnknown;
   RegistrationState registration = RegistrationState::kUnknown;
