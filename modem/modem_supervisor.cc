@@ -219,7 +219,8 @@ void ModemSupervisor::Reconcile() {
     // given up on brought up after all) becomes the Wan as soon as ModemManager shows it, even
     // while a back-off or our own connect's answer is still pending.
     if ((operation_ == Operation::kNone || operation_ == Operation::kConnect) && RegisteredForData()) {
-      if (const BearerInfo* bearer = ActiveBearer(); bearer && bearer->connected) {
+      const BearerInfo* bearer = ActiveBearer();
+      if (bearer && bearer->connected && bearer->path != abandoned_bearer_) {
         ApplyBearer(*bearer);
         return;
       }
@@ -457,6 +458,7 @@ void ModemSupervisor::StartConnect() {
     settings.password = std::move(*password);
   }
   operation_ = Operation::kConnect;
+  abandoned_bearer_.clear();
   SetPhase(SupervisorPhase::kConnecting);
   if (ever_connected_) ++state_.counters.reconnects;
   log_.Info("{}: connecting with APN \"{}\" ({})", profile_.name, settings.apn, BearerIpTypeName(settings.ip_type));
@@ -547,6 +549,7 @@ void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
   if (auto applied = ApplyStaticConfig(bearer); !applied) {
     std::string message = fmt::format("cannot configure {}: {}", bearer.interface, Describe(applied.error()));
     bearer_path_.clear();
+    abandoned_bearer_ = bearer.path;  // until our next connect: its disconnect may show late
     Fail(message, false);
     // Tear the unusable bearer down so the next attempt starts clean.
     operation_ = Operation::kDisconnect;

@@ -125,6 +125,7 @@ class ModemSupervisor {
   bool resetting_ = false;
   bool signal_setup_done_ = false;
   std::string bearer_path_;  // the bearer this supervisor connected (or adopted)
+  std::string abandoned_bearer_;  // a bearer it could not configure and is tearing down
 
   struct Expectation {
     std::string what;
