@@ -93,6 +93,7 @@ Result<AlertSubmission> AlertSubmissionCodec::ParseSubmission(std::string_view d
 std::string AlertSubmissionCodec::EncodeReply(const AlertSubmissionReply& reply) {
   nlohmann::json json = {{"ok", reply.ok}};
   if (!reply.id.empty()) json["id"] = reply.id;
+  if (!reply.ref.empty()) json["ref"] = reply.ref;
   if (!reply.ok) {
     json["error"] = reply.error;
     json["message"] = reply.message;
@@ -109,6 +110,7 @@ Result<AlertSubmissionReply> AlertSubmissionCodec::ParseReply(std::string_view d
   AlertSubmissionReply reply;
   reply.ok = json["ok"].get<bool>();
   if (json.contains("id") && json["id"].is_string()) reply.id = json["id"].get<std::string>();
+  if (json.contains("ref") && json["ref"].is_string()) reply.ref = json["ref"].get<std::string>();
   if (json.contains("error") && json["error"].is_string()) reply.error = json["error"].get<std::string>();
   if (json.contains("message") && json["message"].is_string()) reply.message = json["message"].get<std::string>();
   if (json.contains("retryable") && json["retryable"].is_boolean()) reply.retryable = json["retryable"].get<bool>();

@@ -25,7 +25,8 @@ struct AlertSubmission {
 
 struct AlertSubmissionReply {
   bool ok = false;
-  std::string id;     // the alert's id at the relay (ok) or the submitted id if known (error)
+  std::string id;     // the alert's id at the relay (only when ok)
+  std::string ref;    // the submission's own "id", echoed so the sender can match the reply
   std::string error;  // a stable code when !ok, e.g. "too-large", "bad-json", "missing-field"
   std::string message;
   bool retryable = false;  // the relay could not take it now (outbox full); send again later

@@ -94,10 +94,8 @@ std::optional<AlertTracker::Decision> AlertTracker::Observe(double time_s, doubl
   AlertSeverity candidate = HysteresisLevel();
   if (candidate > active_) active_ = candidate;
   if (active_ > reported_) {
-    if (!TakeToken(time_s)) {
-      ++stats_.suppressed;
-      return std::nullopt;
-    }
+    // Retried every window while blocked; counted once, when first blocked (above).
+    if (!TakeToken(time_s)) return std::nullopt;
     AlertState state = reported_ == AlertSeverity::kNone ? AlertState::kRaised : AlertState::kEscalated;
     reported_ = active_;
     ++(state == AlertState::kRaised ? stats_.raised : stats_.escalated);

@@ -28,7 +28,8 @@ class AlertTracker {
     AlertSeverity severity;
   };
   struct Stats {
-    uint64_t raised = 0, escalated = 0, cleared = 0, suppressed = 0;
+    uint64_t raised = 0, escalated = 0, cleared = 0;
+    uint64_t suppressed = 0;  // alerts whose raise the rate limit held back
   };
 
   explicit AlertTracker(const AlertPolicy& policy);

@@ -91,7 +91,7 @@ Result<std::unique_ptr<BaselineModel>> BaselineModel::Fit(const std::vector<std:
     model->Score(row, score);
     scores.push_back(score.score);
   }
-  model->info_.threshold = Quantile(scores, options.quantile);
+  model->info_.threshold = std::max(options.margin, 1e-3) * Quantile(scores, options.quantile);
   return model;
 }
 

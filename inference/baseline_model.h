@@ -16,6 +16,8 @@ class BaselineModel : public AnomalyModel {
   struct FitOptions {
     double quantile = 0.999;
     double shrinkage = 0.1;  // weight of the diagonal in the covariance, for few or collinear rows
+    // threshold = margin * quantile: a learning period rarely sees all of normal operation.
+    double margin = 1.0;
   };
   // `info` carries version, spec and feature names; kind, threshold and quantile are filled here.
   static Result<std::unique_ptr<BaselineModel>> Fit(const std::vector<std::vector<float>>& rows,

@@ -179,6 +179,7 @@ void InferencePipeline::FinishLearning(uint32_t stream_id, Stream& stream) {
   for (size_t i = 0; i < dimension; ++i) log_scale[i] = extractor_.IsScaleLike(i % extractor_.per_channel());
   BaselineModel::FitOptions options;
   options.quantile = settings_.baseline_quantile;
+  options.margin = settings_.baseline_margin;
   auto model = BaselineModel::Fit(rows, std::move(log_scale), std::move(info), options);
   stream.learning_rows.clear();
   if (!model) {

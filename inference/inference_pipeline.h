@@ -28,6 +28,7 @@ struct PipelineSettings {
   AlertPolicy alert_policy;
   uint32_t learn_windows = 2000;  // windows of normal operation the baseline is learned from
   double baseline_quantile = 0.999;
+  double baseline_margin = 1.5;   // threshold = margin * quantile of the learning windows' scores
   // Where learned baselines are saved as model files (empty: not saved); "<dir>/stream-<id>.model".
   std::string baseline_dir;
   std::map<uint32_t, std::string> stream_names;  // "stream-<id>" when absent

@@ -1,5 +1,6 @@
 #include "inference/kmeans_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -93,7 +94,7 @@ Result<std::unique_ptr<KMeansModel>> KMeansModel::Fit(const std::vector<std::vec
     model->Score(row, score);
     scores.push_back(score.score);
   }
-  model->info_.threshold = Quantile(scores, options.quantile);
+  model->info_.threshold = std::max(options.margin, 1e-3) * Quantile(scores, options.quantile);
   return model;
 }
 

@@ -17,6 +17,7 @@ class KMeansModel : public AnomalyModel {
     size_t clusters = 4;
     size_t iterations = 50;
     double quantile = 0.999;
+    double margin = 1.0;  // threshold = margin * quantile of the training scores
     uint64_t seed = 1;  // training is deterministic for a given CSV and seed
   };
   static Result<std::unique_ptr<KMeansModel>> Fit(const std::vector<std::vector<float>>& rows,

@@ -111,7 +111,7 @@ void UnixDatagramAlertSink::HandleReply(std::string_view datagram) {
     log_.Warning("alert relay sent an unreadable reply: {}", reply.error().message);
     return;
   }
-  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == reply->id; });
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == reply->ref; });
   if (it == pending_.end()) return;  // a reply to a resend already answered
   if (!reply->ok && reply->retryable) return;  // keep it; the back-off resends it
   std::string id = it->id;
