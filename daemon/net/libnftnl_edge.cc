@@ -98,6 +98,7 @@ Error ErrorFromErrno(int errno_value, const std::string& context) {
     case EINVAL:
     case EOPNOTSUPP:
     case ELOOP:
+    case EMLINK:
     case ERANGE:
     case E2BIG: code = ErrorCode::kInvalidArgument; break;
     case EBUSY:

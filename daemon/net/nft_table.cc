@@ -15,6 +15,7 @@ namespace {
 constexpr size_t kMaxNameLength = 255;           // NFT_NAME_MAXLEN - 1
 constexpr size_t kMaxInterfaceNameLength = 15;  // IFNAMSIZ - 1
 constexpr size_t kMaxCommentLength = 128;       // what nft accepts
+constexpr int32_t kPriorityConntrack = -200;  // NF_IP_PRI_CONNTRACK
 // Keeps every rule's netlink message well inside one batch page (see LibnftnlEdge).
 constexpr size_t kMaxRuleParts = 64;
 constexpr uint8_t kTcp = 6, kUdp = 17, kSctp = 132, kUdpLite = 136, kIcmp = 1, kIcmpV6 = 58;
@@ -263,6 +264,9 @@ Result<void> Table::Validate() const {
       }
       if (base.type == ChainType::kNat && base.hook == Hook::kForward) {
         return Invalid(table_where + " chain " + chain.name, "no nat on the forward hook");
+      }
+      if (base.type == ChainType::kNat && base.priority <= kPriorityConntrack) {
+        return Invalid(table_where + " chain " + chain.name, "a nat chain must run after conntrack (priority > -200)");
       }
     }
   }

@@ -173,7 +173,8 @@ struct Table {
   // What the kernel would refuse, found before sending anything: bad names, unknown or base-chain
   // jump targets, jump loops, addresses or DSCP of the wrong family for the table, ports without
   // TCP/UDP, a verdict that is not last, masquerade outside nat/postrouting, a route chain off
-  // the output hook, nat on forward.
+  // the output hook, nat on forward or before conntrack. The kernel has the last word on the rest
+  // (e.g. jumps nested deeper than 16), and refuses the whole transaction.
   Result<void> Validate() const;
   // The table as `nft list table` prints it (counters without their numbers).
   std::string ToString() const;
