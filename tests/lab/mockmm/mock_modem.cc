@@ -68,6 +68,24 @@ bool SameOptional(const auto& a, const auto& b) { return a == b; }
 
 }  // namespace
 
+const char* ModemStateName(int32_t state) {
+  switch (state) {
+    case MM_MODEM_STATE_FAILED: return "failed";
+    case MM_MODEM_STATE_INITIALIZING: return "initializing";
+    case MM_MODEM_STATE_LOCKED: return "locked";
+    case MM_MODEM_STATE_DISABLED: return "disabled";
+    case MM_MODEM_STATE_DISABLING: return "disabling";
+    case MM_MODEM_STATE_ENABLING: return "enabling";
+    case MM_MODEM_STATE_ENABLED: return "enabled";
+    case MM_MODEM_STATE_SEARCHING: return "searching";
+    case MM_MODEM_STATE_REGISTERED: return "registered";
+    case MM_MODEM_STATE_DISCONNECTING: return "disconnecting";
+    case MM_MODEM_STATE_CONNECTING: return "connecting";
+    case MM_MODEM_STATE_CONNECTED: return "connected";
+    default: return "unknown";
+  }
+}
+
 std::optional<NetworkRegistration> NetworkRegistrationFromName(std::string_view name) {
   if (name == "home") return NetworkRegistration::kHome;
   if (name == "roaming") return NetworkRegistration::kRoaming;
@@ -206,29 +224,12 @@ void MockModem::UpdateState(uint32_t reason) {
   }
   int32_t old = state_;
   state_ = next;
-  kLog.Info("{}: state changed ({} -> {})", config_.id, old, next);
+  kLog.Info("{}: state changed ({} -> {})", config_.id, ModemStateName(old), ModemStateName(next));
   observer_.ModemStateChanged(*this, old, next, reason);
   observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "State");
 }
 
-std::string MockModem::StateName() const {
-  if (!present_) return "removed";
-  switch (state_) {
-    case MM_MODEM_STATE_FAILED: return "failed";
-    case MM_MODEM_STATE_INITIALIZING: return "initializing";
-    case MM_MODEM_STATE_LOCKED: return "locked";
-    case MM_MODEM_STATE_DISABLED: return "disabled";
-    case MM_MODEM_STATE_DISABLING: return "disabling";
-    case MM_MODEM_STATE_ENABLING: return "enabling";
-    case MM_MODEM_STATE_ENABLED: return "enabled";
-    case MM_MODEM_STATE_SEARCHING: return "searching";
-    case MM_MODEM_STATE_REGISTERED: return "registered";
-    case MM_MODEM_STATE_DISCONNECTING: return "disconnecting";
-    case MM_MODEM_STATE_CONNECTING: return "connecting";
-    case MM_MODEM_STATE_CONNECTED: return "connected";
-    default: return "unknown";
-  }
-}
+std::string MockModem::StateName() const { return present_ ? ModemStateName(state_) : "removed"; }
 
 bool MockModem::IsRegistered() const {
   return enabled_ && phase_ == Phase::kIdle &&

@@ -92,6 +92,8 @@ struct ConnectRequest {
 // The registration the (emulated) network grants once the modem searches.
 enum class NetworkRegistration { kHome, kRoaming, kSearching, kIdle, kDenied };
 std::optional<NetworkRegistration> NetworkRegistrationFromName(std::string_view name);
+// ModemManager's nick for an MMModemState ("registered", "connected", ...).
+const char* ModemStateName(int32_t state);
 
 struct MockModemEnvironment {
   Scheduler& scheduler;
@@ -204,6 +206,7 @@ class MockModem {
   const std::vector<std::unique_ptr<MockSms>>& messages() const { return messages_; }
   const MockSms* FindSms(uint32_t sms_id) const;
 
+  // The state's nick, or "removed" while unplugged.
   std::string StateName() const;
 
  private:
