@@ -60,6 +60,9 @@ class InferenceWorkerIntegrationTest : public ::testing::Test {
     settings.executable = UPLINKD_INFER_BINARY;
     settings.arguments = {"run", "--config", config_path};
     if (::geteuid() == 0) settings.uid = settings.gid = 65534;
+#if defined(__SANITIZE_ADDRESS__)
+    settings.max_address_space_bytes = 0;  // ASan reserves terabytes of shadow address space
+#endif
     settings.heartbeat_interval = milliseconds(100);
     settings.heartbeat_timeout = milliseconds(2000);
     supervisor = std::make_unique<InferenceWorkerSupervisor>(io, scheduler, settings);
