@@ -260,6 +260,10 @@ TEST_P(RoutingEdgeContractTest, DropRoutesHaveNoNextHop) {
     v6.protocol = kUplinkdProtocol;
     EXPECT_THAT(*edge().ListRoutes(150, IpFamily::kV4), ElementsAre(v4)) << RouteTypeName(type);
     EXPECT_THAT(*edge().ListRoutes(150, IpFamily::kV6), ElementsAre(v6)) << RouteTypeName(type);
+    ASSERT_OK(edge().RemoveRoute(v4));
+    ASSERT_OK(edge().RemoveRoute(v6));
+    EXPECT_THAT(*edge().ListRoutes(150, IpFamily::kV4), IsEmpty()) << RouteTypeName(type);
+    EXPECT_THAT(*edge().ListRoutes(150, IpFamily::kV6), IsEmpty()) << RouteTypeName(type);
   }
   ASSERT_ERROR_CODE(edge().ReplaceRoute({.table = 150, .destination = P("0.0.0.0/0"), .gateway = A("192.0.2.1"),
                                          .type = RouteType::kBlackhole}),
