@@ -58,7 +58,7 @@ class RealModemManagerContract(unittest.TestCase):
         self.record["startup_seconds"] = round(time.monotonic() - self.mm.started_at, 3)
 
     def _emulator_state_for_test(self):
-        if self._testMethodName == "test_pin_required":
+        if self._testMethodName in ("test_pin_required", "test_pin_exhausted"):
             return {"sim_pin": "1234"}
         return {}
 
@@ -145,6 +145,8 @@ class RealModemManagerContract(unittest.TestCase):
                                             "Manufacturer", "Model", "Revision", "PrimaryPort",
                                             "UnlockRequired", "State", "PowerState", "Sim")}
         self.record["modem_property_types"] = self.types_of(self.modem, MODEM)
+        self.record["registration_state_while_disabled"] = REG[int(
+            self.mm.get(self.modem, MODEM3GPP, "RegistrationState"))]
         self.assertEqual(h.unwrap(props["Device"]), "/virtual/emu0")
         self.assertEqual(h.unwrap(props["EquipmentIdentifier"]), "860000000000011")
         sim = str(props["Sim"])
@@ -174,6 +176,11 @@ class RealModemManagerContract(unittest.TestCase):
         self.mm.call(self.modem, MODEM, "Enable", False)
         self.wait_state(DISABLED, mark)
         self.record["disable_state_sequence"] = self.state_changes(mark)
+        self.record["after_disable"] = {
+            "registration": REG[int(self.mm.get(self.modem, MODEM3GPP, "RegistrationState"))],
+            "operator_code": str(self.mm.get(self.modem, MODEM3GPP, "OperatorCode")),
+            "signal_quality": h.unwrap(self.mm.get(self.modem, MODEM, "SignalQuality")),
+            "access_technologies": int(self.mm.get(self.modem, MODEM, "AccessTechnologies"))}
         self.assertEqual([n for _, n, _ in self.state_changes(mark)], ["disabling", "disabled"])
 
     def test_register(self):
@@ -465,6 +472,59 @@ class RealModemManagerContract(unittest.TestCase):
         except dbus.DBusException as e:
             self.record["send_pin_when_unlocked"] = [e.get_dbus_name(), e.get_dbus_message()]
 
+    def test_pin_exhausted(self):
+        """Three wrong PINs: what the modem layer sees when the SIM falls to its PUK."""
+        self.assertEqual(self.state(), LOCKED)
+        sim = str(self.mm.get(self.modem, MODEM, "Sim"))
+        attempts = []
+        for attempt in range(3):
+            mark = self.mm.mark()
+            modem_before = self.modem
+            try:
+                self.mm.call(sim, SIM, "SendPin", "0000")
+                attempts.append("accepted")
+                continue
+            except dbus.DBusException as e:
+                entry = {"error": e.get_dbus_name(), "message": e.get_dbus_message()}
+            if attempt < 2:
+                want = 2 - attempt
+                self.mm.wait_for(lambda w=want: {int(k): int(v) for k, v in self.mm.get(
+                    self.modem, MODEM, "UnlockRetries").items()}.get(LOCK_SIM_PIN) == w,
+                    "UnlockRetries sim-pin %d" % want)
+            entry["modem_path_same"] = self.modem == modem_before
+            attempts.append(entry)
+        self.assertEqual(attempts[0]["error"], "org.freedesktop.ModemManager1.Error."
+                                               "MobileEquipment.IncorrectPassword")
+        # After the last wrong PIN: does the modem object stay, and what lock does it report?
+        self.mm.wait_for(lambda: self._current_lock() != LOCK_SIM_PIN,
+                         "UnlockRequired to leave sim-pin", 20)
+        self.record["pin_attempts"] = attempts
+        self.record["after_pin_exhausted"] = {
+            "modem_objects_removed": [e[2] for e in self.mm.events_since(0, "InterfacesRemoved")],
+            "modem_objects_added_after_start": [e[2] for e in self.mm.events_since(0,
+                                                "InterfacesAdded") if e[2] != self.modem],
+            "modem_path": self.modem_now(),
+            "UnlockRequired": self._current_lock(),
+            "UnlockRetries": {int(k): int(v) for k, v in self.mm.get(
+                self.modem_now(), MODEM, "UnlockRetries").items()},
+            "state": STATE[int(self.mm.get(self.modem_now(), MODEM, "State"))],
+            "state_changes": [(STATE[e[4][0]], STATE[e[4][1]], e[4][2])
+                              for e in self.mm.events_since(0, "StateChanged")]}
+        self.assertEqual(self._current_lock(), LOCK_SIM_PUK)
+
+    def modem_now(self):
+        """The modem's current object path (ModemManager may re-probe it to a new one)."""
+        paths = [e[2] for e in self.mm.events if e[1] == "InterfacesAdded" and MODEM in e[4]]
+        gone = {e[2] for e in self.mm.events if e[1] == "InterfacesRemoved" and MODEM in e[4]}
+        alive = [p for p in paths if p not in gone]
+        return alive[-1] if alive else self.modem
+
+    def _current_lock(self):
+        try:
+            return int(self.mm.get(self.modem_now(), MODEM, "UnlockRequired"))
+        except dbus.DBusException:
+            return -1
+
     def test_connect_refused(self):
         # Connecting while not registered (registration denied) first.
         self.mm.emulator("register", state="denied")
@@ -480,8 +540,36 @@ class RealModemManagerContract(unittest.TestCase):
         self.record["connect_when_denied_error"] = [name, message,
                                                     round(time.monotonic() - t0, 2)]
 
-        self.mm.emulator("register", state="home")
-        self.wait_state(REGISTERED, mark)
+        # Idle and searching are not fatal: Simple.Connect runs AT+COPS=0 and polls the
+        # registration (every 3 s) until it registers or its own timeout. The connect completes once
+        # the network registers the modem; flip to home only once ModemManager is inside that wait.
+        for registration, code in (("idle", 0), ("searching", REG_SEARCHING)):
+            mark = self.mm.mark()
+            self.mm.emulator("register", state=registration)
+            self.mm.wait_for(lambda c=code: int(self.mm.get(
+                self.modem, MODEM3GPP, "RegistrationState")) == c, "registration " + registration)
+            log_offset = self.mm_log_size()
+            result = {}
+            self.mm.obj(self.modem).get_dbus_method("Connect", SIMPLE)(
+                dbus.Dictionary({"apn": APN, "ip-type": dbus.UInt32(IP_FAMILY_IPV4)},
+                                signature="sv"),
+                reply_handler=lambda path, r=result: r.setdefault("bearer", str(path)),
+                error_handler=lambda e, r=result: r.setdefault("error", error_name(e)),
+                timeout=120)
+            self.wait_mm_log(r"launching automatic network registration", 10, log_offset)
+            line, _ = self.wait_mm_log(r"running registration checks", 10, log_offset)
+            self.assertFalse(result, "Simple.Connect ended while %s: %s" % (registration, result))
+            t_home = time.monotonic()
+            self.mm.emulator("register", state="home")
+            self.mm.wait_for(lambda r=result: r, "Simple.Connect to finish after registration", 30)
+            self.record["connect_while_" + registration] = {
+                "result": result, "seconds_after_home": round(time.monotonic() - t_home, 2),
+                "state_changes": self.state_changes(mark)}
+            self.assertIn("bearer", result)
+            mark = self.mm.mark()
+            self.mm.call(self.modem, SIMPLE, "Disconnect", dbus.ObjectPath("/"))
+            self.wait_state(REGISTERED, mark)
+
         refusals = {}
         # What a dial can end with: plain results and the TS 27.007 GPRS errors a network
         # refusal maps to (30 no network service, 132 service option not supported,
