@@ -161,13 +161,15 @@ TEST_F(InferenceWorkerIntegrationTest, MqttReadingsReachThePipeline) {
   } guard{broker_pid};
 
   StartWorker("[mqtt]\nport = " + std::to_string(port) + "\ntopic = \"plant/#\"\n[features]\nwindow = 64\nhop = 32\n"
-              "[baseline]\nlearn_windows = 50\n[alerts]\nrelay_socket = \"" + relay_path +
+              "[baseline]\nlearn_windows = 50\nsave_dir = \"" + dir.string() + "\"\n[alerts]\nrelay_socket = \"" + relay_path +
               "\"\nk = 2\nn = 3\n[[stream]]\nid = 3\nname = \"pressure\"\n");
   mosquitto_lib_init();
   mosquitto* publisher = mosquitto_new(nullptr, true, nullptr);
   auto connected = [&] { return mosquitto_connect(publisher, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS; };
   ASSERT_TRUE(RunUntil(connected));
-  // Give the worker's subscription time to land: publish in rounds until the alert comes.
+  // Publish normal readings until the worker has learned its baseline (it saves the model file);
+  // readings sent before its subscription landed are simply lost.
+  const auto learned = dir / "stream-3.model";
   double t = 0;
   auto publish = [&](int count, double amplitude) {
     for (int i = 0; i < count; ++i, t += 1) {
@@ -180,7 +182,7 @@ TEST_F(InferenceWorkerIntegrationTest, MqttReadingsReachThePipeline) {
   };
   ASSERT_TRUE(RunUntil([&] {
     publish(40, 0.0);
-    return !alerts.empty() || t > 32 * 60;  // learning needs 50 windows of 32 samples
+    return std::filesystem::exists(learned);
   }, std::chrono::seconds(30)));
   ASSERT_TRUE(RunUntil([&] {
     publish(16, 50.0);
