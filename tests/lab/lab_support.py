@@ -78,11 +78,15 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def read_state(lab_id: str) -> dict:
+    return json.loads(Path(f"/run/uplinkd-lab/{lab_id}/state.json").read_text())
+
+
 class Lab:
     """One lab under test. Use as a context manager or call down() in a cleanup."""
 
-    def __init__(self, *up_args: str):
-        self.id = new_lab_id()
+    def __init__(self, *up_args: str, lab_id: str | None = None):
+        self.id = lab_id or new_lab_id()
         self.up_args = list(up_args)
         self.state = None
 
@@ -106,7 +110,7 @@ class Lab:
         self.down()
 
     def read_state(self) -> dict:
-        return json.loads(Path(f"/run/uplinkd-lab/{self.id}/state.json").read_text())
+        return read_state(self.id)
 
     def ns(self, role: str) -> str:
         return f"ul{self.id}-{role}"
