@@ -5,19 +5,28 @@
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
+
+#include <boost/asio/post.hpp>
 
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/Error.h>
 
 #include "daemon/config/config_loader.h"
 #include "daemon/core/logger.h"
+#include "daemon/net/libnl_netlink_monitor.h"
+#include "daemon/net/libnl_routing_edge.h"
 #include "daemon/sdbus_asio_bridge.h"
+#include "modem/modem_fleet.h"
+#include "modem/modem_wan_state_json.h"
+#include "modem/sdbus_modem_manager_edge.h"
 
 namespace uplinkd {
 namespace {
 
 const Logger kLog(LogModule::kDaemon);
+constexpr size_t kRecentEvents = 20;
 
 Result<void> EnsureDirectory(const std::string& path, mode_t mode) {
   std::error_code error;
@@ -91,12 +100,76 @@ Result<void> Daemon::Start() {
   bus_bridge_->Start();
   Logger(LogModule::kDbus).Info("connected to {} as {}", config_.bus, bus_->getUniqueName());
 
+  auto routing = net::LibnlRoutingEdge::Create();
+  if (!routing) return tl::unexpected(routing.error());
+  routing_ = std::move(*routing);
+
+  started_at_ = scheduler_.Now();
   WaitForSignals();
   notifier_.StartWatchdog();
-  PublishState();
-  notifier_.Ready("running");
-  kLog.Notice("uplinkd {} running (pid {})", UPLINKD_VERSION, ::getpid());
-  return {};
+  StartModems();
+  // READY=1 follows once the link snapshot is complete: the first state is then applied.
+  return StartLinkMonitor();
+}
+
+Result<void> Daemon::StartLinkMonitor() {
+  netlink_monitor_ = std::make_unique<net::LibnlNetlinkMonitor>(io_);
+  net::NetlinkHandlers handlers;
+  handlers.on_link = [this](const net::LinkEvent& event) {
+    if (links_.Apply(event)) {
+      Logger(LogModule::kNet).Info("{}", net::ToString(event));
+      StateChanged();
+    }
+  };
+  handlers.on_address = [this](const net::AddressEvent& event) {
+    if (links_.Apply(event)) {
+      Logger(LogModule::kNet).Info("{}", net::ToString(event));
+      StateChanged();
+    }
+  };
+  handlers.on_synced = [this] {
+    if (ready_) return;
+    ready_ = true;
+    PublishState();
+    notifier_.Ready("running");
+    kLog.Notice("uplinkd {} running (pid {}), {} link(s), {} modem(s) configured", UPLINKD_VERSION, ::getpid(),
+                links_.links().size(), config_.modems.size());
+  };
+  return netlink_monitor_->Start(std::move(handlers));
+}
+
+void Daemon::StartModems() {
+  modem_edge_ = std::make_unique<modem::SdbusModemManagerEdge>(
+      *bus_, scheduler_, [this] { bus_bridge_->Kick(); }, config_.modem_manager_service);
+  modem::ModemSupervisor::Dependencies dependencies;
+  dependencies.edge = modem_edge_.get();
+  dependencies.scheduler = &scheduler_;
+  dependencies.routing = routing_.get();
+  dependencies.uniform01 = [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); };
+  modems_ = std::make_unique<modem::ModemFleet>(
+      config_.modems, dependencies, [this](const modem::ModemWanState& state) { OnModemState(state); },
+      [this](const modem::ModemEvent& event) { OnModemEvent(event); });
+  modems_->Start();
+  bus_bridge_->Kick();
+}
+
+void Daemon::OnModemState(const modem::ModemWanState&) { StateChanged(); }
+
+void Daemon::OnModemEvent(const modem::ModemEvent& event) {
+  auto entry = modem::ToJson(event);
+  entry["time"] = std::time(nullptr);
+  recent_events_.push_back(std::move(entry));
+  if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
+  StateChanged();
+}
+
+void Daemon::StateChanged() {
+  if (publish_posted_ || !ready_) return;
+  publish_posted_ = true;
+  boost::asio::post(io_, [this] {
+    publish_posted_ = false;
+    if (!stopping_) PublishState();
+  });
 }
 
 int Daemon::Run() {
@@ -127,11 +200,18 @@ void Daemon::Reload() {
     return;
   }
   if (config->bus != config_.bus || config->runtime_dir != config_.runtime_dir ||
-      config->state_dir != config_.state_dir) {
+      config->state_dir != config_.state_dir || config->modem_manager_service != config_.modem_manager_service) {
     kLog.Warning("bus and directory changes take effect at the next restart");
     config->bus = config_.bus;
     config->runtime_dir = config_.runtime_dir;
     config->state_dir = config_.state_dir;
+    config->modem_manager_service = config_.modem_manager_service;
+  }
+  if (config->modems != config_.modems) {
+    // Rebuilding a supervisor drops its Wan for a moment; until that is done per modem, the
+    // running modems keep their profiles.
+    kLog.Warning("[[modem]] changes take effect at the next restart");
+    config->modems = config_.modems;
   }
   config_ = *config;
   ++config_generation_;
@@ -149,18 +229,31 @@ void Daemon::Shutdown(const char* reason) {
   notifier_.Stopping();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
+  // Remove what uplinkd installed (the modems' interface addresses); bearers stay connected so a
+  // restarted daemon adopts them without a new attach.
+  if (modems_) modems_->Shutdown();
+  if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
   if (status_writer_) status_writer_->Remove();
   io_.stop();
 }
 
 nlohmann::json Daemon::BuildStatus() const {
+  auto modems = nlohmann::json::array();
+  if (modems_) {
+    for (const auto& state : modems_->States()) modems.push_back(modem::ToJson(state));
+  }
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(scheduler_.Now() - started_at_);
   return {
       {"version", UPLINKD_VERSION},
       {"pid", ::getpid()},
+      {"uptime_s", uptime.count()},
       {"config", {{"path", command_line_.config_path}, {"generation", config_generation_},
                   {"last_reload", last_reload_result_}}},
       {"bus", config_.bus},
+      {"modems", modems},
+      {"links", links_.ToJson()},
+      {"recent_events", nlohmann::json(recent_events_)},
   };
 }
 

@@ -2,7 +2,9 @@
 // The daemon: owns the event loop's long-lived objects, applies configuration, and turns signals
 // into reload and shutdown. Observers feed state; state changes are published (status.json,
 // later D-Bus) from one place.
+#include <deque>
 #include <memory>
+#include <random>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +14,9 @@
 #include "daemon/command_line.h"
 #include "daemon/config/daemon_config.h"
 #include "daemon/core/asio_scheduler.h"
+#include "daemon/link_inventory.h"
+#include "daemon/net/netlink_monitor.h"
+#include "daemon/net/routing_edge.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
 
@@ -20,6 +25,12 @@ class IConnection;
 }
 
 namespace uplinkd {
+namespace modem {
+class ModemFleet;
+class ModemManagerEdge;
+struct ModemWanState;
+struct ModemEvent;
+}  // namespace modem
 
 class SdbusAsioBridge;
 
@@ -40,6 +51,12 @@ class Daemon {
   void Reload();
   void Shutdown(const char* reason);
   void WaitForSignals();
+  Result<void> StartLinkMonitor();
+  void StartModems();
+  void OnModemState(const modem::ModemWanState& state);
+  void OnModemEvent(const modem::ModemEvent& event);
+  // Coalesces the changes of one loop turn into one publication.
+  void StateChanged();
   void PublishState();
   nlohmann::json BuildStatus() const;
 
@@ -52,6 +69,16 @@ class Daemon {
   std::unique_ptr<StatusFileWriter> status_writer_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<SdbusAsioBridge> bus_bridge_;
+  std::unique_ptr<net::RoutingEdge> routing_;
+  std::unique_ptr<net::NetlinkMonitor> netlink_monitor_;
+  LinkInventory links_;
+  std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
+  std::unique_ptr<modem::ModemFleet> modems_;
+  std::mt19937_64 random_{std::random_device{}()};
+  std::deque<nlohmann::json> recent_events_;  // the newest last, at most kRecentEvents
+  SteadyTime started_at_{};
+  bool publish_posted_ = false;
+  bool ready_ = false;
   uint64_t config_generation_ = 0;
   std::string last_reload_result_ = "none";
   bool stopping_ = false;
