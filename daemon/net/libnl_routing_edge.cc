@@ -273,7 +273,9 @@ Rule FromNlRule(rtnl_rule* kernel_rule) {
 // Sends one request and waits for the kernel's acknowledgement, keeping the raw errno that
 // libnl's own helpers fold into a generic code.
 Result<void> Talk(nl_sock* socket, nl_msg* message, const std::string& context) {
-  CbPtr callbacks(nl_cb_clone(nl_socket_get_cb(socket)));
+  nl_cb* socket_callbacks = nl_socket_get_cb(socket);  // takes a reference
+  CbPtr callbacks(nl_cb_clone(socket_callbacks));
+  nl_cb_put(socket_callbacks);
   if (!callbacks) return MakeError(ErrorCode::kSystem, context + ": out of memory", ENOMEM);
   int status = 1;  // 1: waiting; 0: acknowledged; < 0: -errno
   nl_cb_err(
