@@ -420,6 +420,7 @@ class Transaction {
   }
 
   // The kernel handles the batch inside sendmsg(), so all its answers are queued by now.
+  // (Reached only from Commit.)
   Result<void> ReadAnswers(mnl_socket* socket, const std::string& context) {
     std::vector<char> buffer(kReceiveBufferSize);
     std::optional<Error> first_error;
@@ -453,9 +454,9 @@ class Transaction {
     return {};
   }
 
+ private:
   char* Buffer() { return static_cast<char*>(nftnl_batch_buffer(batch_.get())); }
 
- private:
   uint32_t Next(const std::string& what) {
     uint32_t sequence = next_sequence_++;
     descriptions_[sequence] = what;
