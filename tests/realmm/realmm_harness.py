@@ -171,8 +171,13 @@ class Process:
         self.log.close()
 
 
-class RealModemManager:
-    """Private bus + polkit mock + AT emulator + ModemManager + one virtual modem."""
+class PrivateBusModemManager:
+    """A private dbus-daemon with a ModemManager service on it and the client side of the tests:
+    every signal recorded in order, bounded waits on them, non-blocking calls. Subclasses start
+    the service (the real daemon or our mock) and translate fault injection."""
+
+    backend = None
+    log_names = ()
 
     def __init__(self, keep=False, emulator_state=None, profile_id="emu0", timeout=15.0):
         self.keep = keep or os.environ.get("UPLINKD_REALMM_KEEP") == "1"
@@ -202,8 +207,8 @@ class RealModemManager:
 
     def start(self):
         self.started_at = time.monotonic()
-        self.mm_version = check_modemmanager_version()
-        self.workdir = tempfile.mkdtemp(prefix="uplinkd-realmm-")
+        self._check_version()
+        self.workdir = tempfile.mkdtemp(prefix="uplinkd-%s-" % self.backend)
         bus_socket = os.path.join(self.workdir, "bus.sock")
         config = os.path.join(self.workdir, "bus.conf")
         with open(config, "w") as f:
@@ -230,36 +235,9 @@ class RealModemManager:
         self.bus.add_signal_receiver(self._on_state_changed, "StateChanged", MODEM_IFACE,
                                      None, None, path_keyword="path")
 
-        self._spawn("polkitd-mock", [PYTHON, "-m", "dbusmock", "--system", "--template",
-                                     "polkitd"], env)
-        self.wait_for(lambda: self.bus.name_has_owner("org.freedesktop.PolicyKit1"),
-                      "polkit mock on the bus")
-        self.bus.get_object("org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority") \
-            .AllowUnknown(True, dbus_interface="org.freedesktop.DBus.Mock")
-
-        self.port_paths = [os.path.join(self.workdir, "at%d.sock" % i) for i in range(2)]
-        self.control_path = os.path.join(self.workdir, "emu-control.sock")
-        self.at_log = os.path.join(self.workdir, "at-dialogue.log")
-        emu_argv = [PYTHON, os.path.join(HERE, "at_modem_emulator.py"),
-                    "--control", self.control_path, "--log", self.at_log]
-        for p in self.port_paths:
-            emu_argv += ["--port", p]
-        if self.emulator_state:
-            emu_argv += ["--state", json.dumps(self.emulator_state)]
-        emu = self._spawn("at-emulator", emu_argv, env, stdout_pipe=True)
-        if emu.read_line(self.timeout) != "READY":
-            raise HarnessError("AT emulator did not print READY")
-
-        self.mm_log = os.path.join(self.workdir, "modemmanager.log")
-        self._spawn("ModemManager", [MM_BINARY, "--test-session", "--test-no-udev",
-                                     "--no-auto-scan", "--test-enable", "--debug"], env,
-                    log_name="modemmanager.log")
-        self.wait_for(lambda: self.bus.name_has_owner(MM_SERVICE), "ModemManager on the bus")
-        mm = self.bus.get_object(MM_SERVICE, MM_PATH)
-        mm.SetProfile(self.profile_id, "generic", dbus.Array(self.port_paths, signature="s"),
-                      dbus_interface=MM_IFACE + ".Test")
+        self._start_service(env)
         self.wait_for(lambda: self._modem_from_events() is not None,
-                      "InterfacesAdded with a Modem after Test.SetProfile")
+                      "InterfacesAdded with a Modem")
         self.modem_path = self._modem_from_events()
 
     def stop(self, failed=False):
@@ -281,7 +259,7 @@ class RealModemManager:
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _dump_logs(self):
-        for name in ("at-dialogue.log", "modemmanager.log"):
+        for name in self.log_names:
             path = os.path.join(self.workdir, name)
             if os.path.exists(path):
                 with open(path, errors="replace") as f:
@@ -391,8 +369,51 @@ class RealModemManager:
         reply = result["reply"]
         return reply[0] if len(reply) == 1 else (reply if reply else None)
 
-    # ---- the emulator's control channel ---------------------------------------------------------
     def emulator(self, cmd, **kwargs):
+        raise NotImplementedError
+
+
+class RealModemManager(PrivateBusModemManager):
+    """Private bus + polkit mock + AT emulator + the real ModemManager + one virtual modem."""
+
+    backend = "realmm"
+    log_names = ("at-dialogue.log", "modemmanager.log")
+
+    def _check_version(self):
+        self.mm_version = check_modemmanager_version()
+
+    def _start_service(self, env):
+        self._spawn("polkitd-mock", [PYTHON, "-m", "dbusmock", "--system", "--template",
+                                     "polkitd"], env)
+        self.wait_for(lambda: self.bus.name_has_owner("org.freedesktop.PolicyKit1"),
+                      "polkit mock on the bus")
+        self.bus.get_object("org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority") \
+            .AllowUnknown(True, dbus_interface="org.freedesktop.DBus.Mock")
+
+        self.port_paths = [os.path.join(self.workdir, "at%d.sock" % i) for i in range(2)]
+        self.control_path = os.path.join(self.workdir, "emu-control.sock")
+        self.at_log = os.path.join(self.workdir, "at-dialogue.log")
+        emu_argv = [PYTHON, os.path.join(HERE, "at_modem_emulator.py"),
+                    "--control", self.control_path, "--log", self.at_log]
+        for p in self.port_paths:
+            emu_argv += ["--port", p]
+        if self.emulator_state:
+            emu_argv += ["--state", json.dumps(self.emulator_state)]
+        emu = self._spawn("at-emulator", emu_argv, env, stdout_pipe=True)
+        if emu.read_line(self.timeout) != "READY":
+            raise HarnessError("AT emulator did not print READY")
+
+        self.mm_log = os.path.join(self.workdir, "modemmanager.log")
+        self._spawn("ModemManager", [MM_BINARY, "--test-session", "--test-no-udev",
+                                     "--no-auto-scan", "--test-enable", "--debug"], env,
+                    log_name="modemmanager.log")
+        self.wait_for(lambda: self.bus.name_has_owner(MM_SERVICE), "ModemManager on the bus")
+        mm = self.bus.get_object(MM_SERVICE, MM_PATH)
+        mm.SetProfile(self.profile_id, "generic", dbus.Array(self.port_paths, signature="s"),
+                      dbus_interface=MM_IFACE + ".Test")
+
+    def emulator(self, cmd, **kwargs):
+        """Sends one command to the AT emulator's control channel (see at_modem_emulator.py)."""
         kwargs["cmd"] = cmd
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(5)
@@ -408,6 +429,97 @@ class RealModemManager:
         if not reply.get("ok"):
             raise HarnessError("emulator %s failed: %s" % (cmd, reply.get("error")))
         return reply
+
+
+# What the real daemon turned each dial result of the emulator into (recorded by
+# test_connect_refused); the mock is told to refuse with the same error.
+REAL_DIAL_ERRORS = {
+    "NO CARRIER": ("Connection.NoCarrier", "No carrier"),
+    "BUSY": ("Connection.NoCarrier", "No carrier"),
+    "NO DIALTONE": ("Connection.NoCarrier", "No carrier"),
+    "ERROR": ("MobileEquipment.Unknown", "Unknown error"),
+    "+CME ERROR: 30": ("MobileEquipment.NoNetwork", "No network service"),
+    "+CME ERROR: 132": ("MobileEquipment.ServiceOptionNotSupported", "Service option not supported"),
+    "+CME ERROR: 133": ("MobileEquipment.ServiceOptionNotSubscribed",
+                        "Requested service option not subscribed"),
+    "+CME ERROR: 148": ("MobileEquipment.GprsUnknown", "Unspecified GPRS error"),
+    "+CME ERROR: 533": ("MobileEquipment.Unknown", "Unknown mobile equipment error: 533"),
+}
+
+
+class MockModemManager(PrivateBusModemManager):
+    """Private bus + the lab's mock ModemManager (uplinkd-mock-mm) configured like the emulated
+    modem, so the same scenarios run against both and their records can be compared."""
+
+    backend = "mockmm"
+    log_names = ("uplinkd-mock-mm.log",)
+    lab_id = "modem1"
+    lab_path = "/org/uplinkd/Lab/MockModemManager"
+    lab_iface = "org.uplinkd.Lab.MockModemManager1"
+
+    def _check_version(self):
+        self.binary = os.environ.get("UPLINKD_MOCKMM_BINARY", "")
+        if not self.binary or not os.access(self.binary, os.X_OK):
+            raise HarnessError("UPLINKD_MOCKMM_BINARY (%r) is not the built uplinkd-mock-mm"
+                               % self.binary)
+        self.mm_version = "mock"
+
+    def _start_service(self, env):
+        sim = {"iccid": "8901000000000000011", "imsi": "001010000000011",
+               "operator_name": "LabOne"}
+        if self.emulator_state.get("sim_pin"):
+            sim["pin"] = self.emulator_state["sim_pin"]
+        config = {"modems": [{
+            "id": self.lab_id, "equipment_identifier": "860000000000011",
+            "device": "/virtual/emu0", "manufacturer": "uplinkd-lab", "model": "EMU-LTE",
+            "revision": "EMU-1.0", "sim": sim,
+            "operator": {"code": "00101", "name": "Lab Carrier One"},
+            "access_technology": "lte", "signal_quality": 60, "allowed_apns": ["internet"],
+            "bearer": {"interface": "wwan0",
+                       "ipv4": {"address": "100.64.1.2", "prefix": 30, "gateway": "100.64.1.1",
+                                "dns": ["100.64.1.1"], "mtu": 1500}}}]}
+        path = os.path.join(self.workdir, "mockmm.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        mock = self._spawn("uplinkd-mock-mm", [self.binary, "--bus", self.address, "--config",
+                                               path, "--log-level", "debug"], env,
+                           stdout_pipe=True)
+        if mock.read_line(self.timeout) != "READY":
+            raise HarnessError("uplinkd-mock-mm did not print READY")
+        self.port_paths = []
+        self.mm_log = None
+
+    def _lab(self, method, *args):
+        return self.call(self.lab_path, self.lab_iface, method, self.lab_id, *args)
+
+    def emulator(self, cmd, **kwargs):
+        """The AT emulator's commands, as the equivalent fault injection of the mock."""
+        if cmd == "register":
+            self._lab("Register", kwargs["state"])
+        elif cmd == "require_pin":
+            self._lab("RequirePin", kwargs["pin"])
+        elif cmd == "refuse_connect":
+            result = kwargs.get("result", "")
+            name, message = REAL_DIAL_ERRORS[result] if result else ("", "")
+            self._lab("RefuseConnect", MM_IFACE + ".Error." + name if name else "", message)
+        elif cmd == "signal":
+            # What the real daemon reports for the emulator's +CSQ: +CIND signal 0..5 as a
+            # percentage, +CESQ rsrp index min(97, 3 csq) (-141 dBm offset) and rsrq -10 dB.
+            csq = int(kwargs["csq"])
+            quality = min(5, csq * 6 // 32) * 20
+            rsrp = float(min(97, csq * 3) - 141)
+            self._lab("SetSignal", dbus.UInt32(quality), rsrp, -10.0, -51.0 - 2 * (31 - csq),
+                      10.0)
+        elif cmd == "sms":
+            self._lab("ReceiveSms", kwargs["number"], kwargs["text"])
+        elif cmd == "drop_call":
+            self._lab("DropBearer", "", "")
+            return {"ok": True, "dropped": 1}
+        elif cmd == "commands":
+            return {"ok": True, "commands": []}  # no AT dialogue on the mock
+        else:
+            raise HarnessError("no mock equivalent for emulator command %r" % cmd)
+        return {"ok": True}
 
 
 def serve(argv):
