@@ -3,6 +3,7 @@
 IPv6 is routed without NAT, the LAN goes out through gw, corp is reachable only via wwan1."""
 
 import json
+import time
 
 import lab_support
 from lab_support import LabTestCase
@@ -100,6 +101,33 @@ class TopologyTest(LabTestCase):
         self.assertTrue(all(status["processes_live"].values()))
         self.assertEqual(self.lab.lab("bus").stdout.strip(),
                          f"unix:path=/run/uplinkd-lab/{self.lab.id}/bus.sock")
+
+
+class BareGatewayLinksTest(LabTestCase):
+    """--gw-links bare: wwan0/wwan1 wait, down and unaddressed, for uplinkd to configure them
+    from the bearer; once configured by hand (as uplinkd will) the path works."""
+    up_args = ("--no-uplinkd", "--no-modems", "--gw-links", "bare")
+
+    def test_wwan_links_are_left_down_and_unaddressed(self):
+        for dev in ("wwan0", "wwan1"):
+            with self.subTest(dev=dev):
+                self.assertNotIn("UP", self.lab.link_flags("gw", dev))
+                self.assertEqual(self.lab.sh("gw", "ip", "-br", "addr", "show", "dev", dev)
+                                 .stdout.split()[2:], [])
+        self.assertIn("NO-CARRIER", self.lab.link_flags("carrier1", "to-gw"))
+        self.assertIn("100.64.100.1/24", self.lab.sh("gw", "ip", "-br", "addr", "show", "dev",
+                                                     "lan0").stdout)
+
+    def test_configuring_the_bearer_address_opens_the_path(self):
+        lab = self.lab
+        self.addCleanup(lab.sh, "gw", "ip", "link", "set", "wwan1", "down")
+        self.addCleanup(lab.sh, "gw", "ip", "addr", "flush", "dev", "wwan1")
+        lab.sh("gw", "ip", "addr", "add", "100.64.2.2/30", "dev", "wwan1")
+        lab.sh("gw", "ip", "link", "set", "wwan1", "up")
+        lab.sh("gw", "ip", "route", "add", "203.0.113.10", "via", "100.64.2.1", "dev", "wwan1")
+        deadline = time.monotonic() + 3  # carrier comes up through the kernel's linkwatch
+        while not lab.ping("gw", CLOUD_A, wait_s=0.5):
+            self.assertLess(time.monotonic(), deadline, "wwan1 did not carry traffic")
 
 
 if __name__ == "__main__":
