@@ -422,7 +422,8 @@ def scenario(bus, monitor, mock):
           "right PIN: DISABLED, unlocked")
 
     # SetConnectDelay: modem1's connect waits; modem2 answers meanwhile.
-    bus.lab("SetConnectDelay", "su", "modem1", 1500)
+    delay_ms = 3000  # long enough that a loaded machine still answers modem2 first
+    bus.lab("SetConnectDelay", "su", "modem1", delay_ms)
     started = time.monotonic()
     slow = subprocess.Popen(["busctl", f"--address={bus.address}", "--timeout=20", "call", MM, m1, MODEM + ".Simple",
                              "Connect", "a{sv}", "1", "apn", "s", "internet"],
@@ -432,12 +433,12 @@ def scenario(bus, monitor, mock):
     before = time.monotonic()
     bus.call(m2, MODEM, "Enable", "b", "true")
     enable_time = time.monotonic() - before
-    check(slow.poll() is None and enable_time < 1.0,
+    check(slow.poll() is None and enable_time < delay_ms / 2000,
           f"modem2 Enable answered in {enable_time * 1000:.0f} ms while modem1's connect is pending")
     out, err = slow.communicate(timeout=WAIT)
     connect_time = time.monotonic() - started
-    check(slow.returncode == 0 and "Bearer/0" in out and connect_time >= 1.5,
-          f"delayed Connect answered after {connect_time * 1000:.0f} ms (delay 1500 ms)")
+    check(slow.returncode == 0 and "Bearer/0" in out and connect_time >= delay_ms / 1000,
+          f"delayed Connect answered after {connect_time * 1000:.0f} ms (delay {delay_ms} ms)")
     bus.lab("SetConnectDelay", "su", "modem1", 0)
 
     # SetSignal: SignalQuality and Modem.Signal.Lte follow.

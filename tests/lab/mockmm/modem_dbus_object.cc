@@ -183,7 +183,7 @@ class ModemInterfaceAdaptor final : public InterfaceObject<mm1::Modem_adaptor> {
   std::string DeviceIdentifier() override { return uplinkd::lab::DeviceIdentifier(modem_); }
   std::string Device() override { return modem_.config().device; }
   // A QMI modem: control port cdc-wdmN, net port wwanN, AT ports on the USB serial driver.
-  std::vector<std::string> Drivers() override { return {"option", "qmi_wwan"}; }
+  std::vector<std::string> Drivers() override { return {"option1", "qmi_wwan"}; }
   std::string Plugin() override { return "generic"; }
   std::string PrimaryPort() override { return fmt::format("cdc-wdm{}", modem_.index()); }
   std::vector<sdbus::Struct<std::string, uint32_t>> Ports() override {
