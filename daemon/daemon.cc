@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "daemon/net/libnl_netlink_monitor.h"
 #include "daemon/net/libnl_routing_edge.h"
 #include "daemon/sdbus_asio_bridge.h"
+#include "inference/inference_worker_supervisor.h"
 #include "modem/modem_fleet.h"
 #include "modem/modem_wan_state_json.h"
 #include "modem/sdbus_modem_manager_edge.h"
@@ -34,6 +37,23 @@ Result<void> EnsureDirectory(const std::string& path, mode_t mode) {
   if (error) return MakeError(ErrorCode::kSystem, "create directory " + path, error.value());
   if (::chmod(path.c_str(), mode) != 0) return MakeError(ErrorCode::kSystem, "chmod " + path, errno);
   return {};
+}
+
+// Looked up once at start (NSS may block briefly; the loop is not serving anyone yet).
+Result<std::pair<uid_t, gid_t>> LookUpWorkerIdentity(const std::string& user, const std::string& group) {
+  std::vector<char> buffer(16384);
+  passwd account{};
+  passwd* found_user = nullptr;
+  if (::getpwnam_r(user.c_str(), &account, buffer.data(), buffer.size(), &found_user) != 0 || !found_user) {
+    return MakeError(ErrorCode::kNotFound, "user " + user + " does not exist (create it, or set [inference] user)");
+  }
+  uid_t uid = account.pw_uid;
+  struct group entry{};
+  struct group* found_group = nullptr;
+  if (::getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found_group) != 0 || !found_group) {
+    return MakeError(ErrorCode::kNotFound, "group " + group + " does not exist (create it, or set [inference] group)");
+  }
+  return std::pair{uid, entry.gr_gid};
 }
 
 Result<std::unique_ptr<sdbus::IConnection>> ConnectBus(const std::string& bus) {
@@ -108,6 +128,7 @@ Result<void> Daemon::Start() {
   WaitForSignals();
   notifier_.StartWatchdog();
   StartModems();
+  StartInference();
   // READY=1 follows once the link snapshot is complete: the first state is then applied.
   return StartLinkMonitor();
 }
@@ -151,6 +172,43 @@ void Daemon::StartModems() {
       [this](const modem::ModemEvent& event) { OnModemEvent(event); });
   modems_->Start();
   bus_bridge_->Kick();
+}
+
+void Daemon::StartInference() {
+  if (!config_.inference.enabled) return;
+  inference::WorkerSupervisorSettings settings;
+  settings.executable = config_.inference.worker;
+  settings.arguments = {"run", "--config", config_.inference.config};
+  if (::geteuid() == 0) {
+    auto identity = LookUpWorkerIdentity(config_.inference.user, config_.inference.group);
+    if (!identity) {
+      inference_error_ = identity.error().message;
+      Logger(LogModule::kInference).Error("not starting the inference worker: {}", inference_error_);
+      return;
+    }
+    settings.uid = identity->first;
+    settings.gid = identity->second;
+  }
+  inference_ = std::make_unique<inference::InferenceWorkerSupervisor>(io_, scheduler_, settings);
+  inference_->set_exit_observer([this](const inference::InferenceWorkerSupervisor::ExitInfo&) { StateChanged(); });
+  if (auto started = inference_->Start(); !started) {
+    inference_error_ = Describe(started.error());
+    Logger(LogModule::kInference).Error("inference worker: {}", inference_error_);
+  }
+}
+
+nlohmann::json Daemon::InferenceStatus() const {
+  nlohmann::json status = {{"enabled", config_.inference.enabled}};
+  if (!inference_error_.empty()) status["error"] = inference_error_;
+  if (!inference_) return status;
+  static constexpr const char* kStates[] = {"stopped", "running", "backing-off", "stopping"};
+  const auto& stats = inference_->stats();
+  status["state"] = kStates[static_cast<int>(inference_->state())];
+  status["pid"] = inference_->pid();
+  status["starts"] = stats.starts;
+  status["exits"] = stats.exits;
+  status["watchdog_kills"] = stats.watchdog_kills;
+  return status;
 }
 
 void Daemon::OnModemState(const modem::ModemWanState&) { StateChanged(); }
@@ -207,6 +265,10 @@ void Daemon::Reload() {
     config->state_dir = config_.state_dir;
     config->modem_manager_service = config_.modem_manager_service;
   }
+  if (config->inference != config_.inference) {
+    kLog.Warning("[inference] changes take effect at the next restart");
+    config->inference = config_.inference;
+  }
   if (config->modems != config_.modems) {
     // Rebuilding a supervisor drops its Wan for a moment; until that is done per modem, the
     // running modems keep their profiles.
@@ -232,6 +294,7 @@ void Daemon::Shutdown(const char* reason) {
   // Remove what uplinkd installed (the modems' interface addresses); bearers stay connected so a
   // restarted daemon adopts them without a new attach.
   if (modems_) modems_->Shutdown();
+  if (inference_) inference_->Stop();
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
   if (status_writer_) status_writer_->Remove();
@@ -253,6 +316,7 @@ nlohmann::json Daemon::BuildStatus() const {
       {"bus", config_.bus},
       {"modems", modems},
       {"links", links_.ToJson()},
+      {"inference", InferenceStatus()},
       {"recent_events", nlohmann::json(recent_events_)},
   };
 }

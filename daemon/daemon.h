@@ -32,6 +32,10 @@ struct ModemWanState;
 struct ModemEvent;
 }  // namespace modem
 
+namespace inference {
+class InferenceWorkerSupervisor;
+}  // namespace inference
+
 class SdbusAsioBridge;
 
 class Daemon {
@@ -53,6 +57,8 @@ class Daemon {
   void WaitForSignals();
   Result<void> StartLinkMonitor();
   void StartModems();
+  void StartInference();
+  nlohmann::json InferenceStatus() const;
   void OnModemState(const modem::ModemWanState& state);
   void OnModemEvent(const modem::ModemEvent& event);
   // Coalesces the changes of one loop turn into one publication.
@@ -74,6 +80,8 @@ class Daemon {
   LinkInventory links_;
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
   std::unique_ptr<modem::ModemFleet> modems_;
+  std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
+  std::string inference_error_;  // why the worker is not running, when it should be
   std::mt19937_64 random_{std::random_device{}()};
   std::deque<nlohmann::json> recent_events_;  // the newest last, at most kRecentEvents
   SteadyTime started_at_{};

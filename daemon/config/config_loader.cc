@@ -151,12 +151,29 @@ void ReadModems(TomlSection& top, DaemonConfig& config) {
   }
 }
 
+void ReadInferenceSection(TomlSection& section, DaemonConfig::Inference& inference) {
+  if (auto enabled = section.Bool("enabled")) inference.enabled = *enabled;
+  for (auto [key, field] : {std::pair{"worker", &inference.worker}, std::pair{"config", &inference.config}}) {
+    if (auto path = section.String(key)) {
+      if (path->empty() || path->front() != '/') {
+        section.Fail(key, "must be an absolute path");
+      } else {
+        *field = *path;
+      }
+    }
+  }
+  if (auto user = section.String("user")) inference.user = *user;
+  if (auto group = section.String("group")) inference.group = *group;
+  section.RejectUnknownKeys();
+}
+
 ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   ConfigLoader::Outcome outcome;
   TomlSection top(root, "", name, outcome.issues);
   if (auto daemon = top.Table("daemon")) ReadDaemonSection(*daemon, outcome.config);
   if (auto dbus = top.Table("dbus")) ReadDbusSection(*dbus, outcome.config);
   ReadModems(top, outcome.config);
+  if (auto inference = top.Table("inference")) ReadInferenceSection(*inference, outcome.config.inference);
   top.RejectUnknownKeys();
   return outcome;
 }

@@ -2,6 +2,10 @@
 // The daemon's configuration after parsing and verification. Every field has a default that is
 // right for a gateway, so an empty file is a valid configuration.
 #include <string>
+
+#ifndef UPLINKD_DEFAULT_INFER_WORKER
+#define UPLINKD_DEFAULT_INFER_WORKER "/usr/libexec/uplinkd/uplinkd-infer"
+#endif
 #include <vector>
 
 #include "daemon/core/logger.h"
@@ -19,6 +23,15 @@ struct DaemonConfig {
   std::string modem_manager_service = "org.freedesktop.ModemManager1";
   // [[modem]]: each configured modem, bound to hardware by a stable identity.
   std::vector<modem::ModemProfile> modems;
+  // [inference]: the local inference worker that uplinkd starts and supervises.
+  struct Inference {
+    bool enabled = false;
+    std::string worker = UPLINKD_DEFAULT_INFER_WORKER;
+    std::string config = "/etc/uplinkd/inference.toml";
+    std::string user = "uplinkd-infer";  // the worker runs as this user when uplinkd runs as root
+    std::string group = "uplinkd-infer";
+    friend bool operator==(const Inference&, const Inference&) = default;
+  } inference;
 };
 
 }  // namespace uplinkd::config

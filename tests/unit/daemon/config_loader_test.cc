@@ -174,3 +174,24 @@ TEST(ConfigLoaderFilesTest, ShippedConfigurationsAreValid) {
 
 }  // namespace
 }  // namespace uplinkd::config
+
+namespace uplinkd::config {
+namespace {
+
+TEST(ConfigLoaderInferenceTest, ReadsAndChecksTheInferenceSection) {
+  auto outcome = ConfigLoader::LoadString(
+      "[inference]\nenabled = true\nworker = \"/opt/u/uplinkd-infer\"\nconfig = \"/etc/u/i.toml\"\nuser = \"sensors\"\n",
+      "inference.toml");
+  ASSERT_TRUE(outcome.ok()) << Issues(outcome)[0];
+  EXPECT_TRUE(outcome.config.inference.enabled);
+  EXPECT_EQ(outcome.config.inference.worker, "/opt/u/uplinkd-infer");
+  EXPECT_EQ(outcome.config.inference.config, "/etc/u/i.toml");
+  EXPECT_EQ(outcome.config.inference.user, "sensors");
+  EXPECT_EQ(outcome.config.inference.group, "uplinkd-infer");
+  auto bad = ConfigLoader::LoadString("[inference]\nenabled = \"yes\"\nworker = \"uplinkd-infer\"\n", "bad.toml");
+  EXPECT_EQ(Issues(bad), (std::vector<std::string>{"bad.toml:2: inference.enabled: must be true or false",
+                                                   "bad.toml:3: inference.worker: must be an absolute path"}));
+}
+
+}  // namespace
+}  // namespace uplinkd::config
