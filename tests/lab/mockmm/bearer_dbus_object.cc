@@ -86,7 +86,9 @@ std::map<std::string, sdbus::Variant> BearerDbusObject::Stats() {
   stats["tx-bytes"] = sdbus::Variant(uint64_t{0});
   stats["total-rx-bytes"] = sdbus::Variant(uint64_t{0});
   stats["total-tx-bytes"] = sdbus::Variant(uint64_t{0});
-  if (b.start_date) stats["start-date"] = sdbus::Variant(b.start_date);
+  stats["start-date"] = sdbus::Variant(b.start_date);
+  stats["uplink-speed"] = sdbus::Variant(uint64_t{0});
+  stats["downlink-speed"] = sdbus::Variant(uint64_t{0});
   return stats;
 }
 bool BearerDbusObject::ReloadStatsSupported() { return false; }

@@ -65,6 +65,8 @@ VariantMap BearerPropertiesDictionary(const MockBearer& bearer) {
   VariantMap dictionary;
   dictionary["apn"] = sdbus::Variant(bearer.apn);
   dictionary["ip-type"] = sdbus::Variant(bearer.ip_type);
+  // ModemManager 1.20 always lists the profile; -1 is MM_3GPP_PROFILE_ID_UNKNOWN.
+  dictionary["profile-id"] = sdbus::Variant(int32_t{-1});
   if (bearer.allowed_auth) dictionary["allowed-auth"] = sdbus::Variant(*bearer.allowed_auth);
   if (bearer.user) dictionary["user"] = sdbus::Variant(*bearer.user);
   if (bearer.password) dictionary["password"] = sdbus::Variant(*bearer.password);

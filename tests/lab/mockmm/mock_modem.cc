@@ -66,6 +66,13 @@ std::string Iso8601(std::chrono::system_clock::time_point when) {
 
 bool SameOptional(const auto& a, const auto& b) { return a == b; }
 
+const std::vector<ModemInterface> kLockedInterfaces = {ModemInterface::kModem, ModemInterface::kSimple,
+                                                       ModemInterface::kModem3gpp};
+const std::vector<ModemInterface> kBaseInterfaces = {ModemInterface::kModem, ModemInterface::kSimple};
+const std::vector<ModemInterface> kAllInterfaces = {ModemInterface::kModem, ModemInterface::kSimple,
+                                                    ModemInterface::kModem3gpp, ModemInterface::kSignal,
+                                                    ModemInterface::kMessaging};
+
 }  // namespace
 
 const char* ModemStateName(int32_t state) {
@@ -136,6 +143,7 @@ void MockModem::Plug() {
   lock_ = pin_enabled_ ? MM_MODEM_LOCK_SIM_PIN : MM_MODEM_LOCK_NONE;
   pin_retries_ = kDefaultPinRetries;
   sim_identity_loaded_ = lock_ == MM_MODEM_LOCK_NONE;
+  interfaces_ = lock_ == MM_MODEM_LOCK_NONE ? kAllInterfaces : kLockedInterfaces;
   registration_state_ = MM_MODEM_3GPP_REGISTRATION_STATE_UNKNOWN;
   exposed_operator_code_.clear();
   exposed_operator_name_.clear();
@@ -143,6 +151,7 @@ void MockModem::Plug() {
   packet_service_state_ = MM_MODEM_3GPP_PACKET_SERVICE_STATE_UNKNOWN;
   signal_quality_ = 0;
   signal_recent_ = false;
+  signal_recent_timeout_.Cancel();
   power_state_ = MM_MODEM_POWER_STATE_LOW;
   signal_rate_ = 0;
   reported_signal_.reset();
@@ -165,7 +174,9 @@ void MockModem::UnplugNow() {
   phase_waiters_.clear();
   std::vector<std::pair<Done, bool>> bearer_waiters;  // (callback, was a connect attempt)
   for (auto& bearer : bearers_) {
-    if (bearer->on_done) bearer_waiters.emplace_back(std::move(bearer->on_done), bearer->status == BearerStatus::kConnecting);
+    if (bearer->on_done) {
+      bearer_waiters.emplace_back(std::move(bearer->on_done), bearer->status == BearerStatus::kConnecting);
+    }
     bearer->step.Cancel();
   }
   auto connects = std::move(connects_);
@@ -177,6 +188,7 @@ void MockModem::UnplugNow() {
   messages_.clear();
   phase_step_.Cancel();
   deferred_unregistration_.Cancel();
+  signal_recent_timeout_.Cancel();
   phase_ = Phase::kIdle;
   enabled_ = false;
   state_ = MM_MODEM_STATE_UNKNOWN;
@@ -192,6 +204,7 @@ void MockModem::UnplugNow() {
 
 int32_t MockModem::ComputeState() const {
   if (lock_ != MM_MODEM_LOCK_NONE) return MM_MODEM_STATE_LOCKED;
+  if (phase_ == Phase::kInitializing) return MM_MODEM_STATE_INITIALIZING;
   if (phase_ == Phase::kEnabling) return MM_MODEM_STATE_ENABLING;
   if (phase_ == Phase::kDisabling) return MM_MODEM_STATE_DISABLING;
   if (!enabled_) return MM_MODEM_STATE_DISABLED;
@@ -237,10 +250,30 @@ bool MockModem::IsRegistered() const {
           registration_state_ == MM_MODEM_3GPP_REGISTRATION_STATE_ROAMING);
 }
 
-std::vector<ModemInterface> MockModem::Interfaces() const {
-  if (!Has3gppInterfaces()) return {ModemInterface::kModem, ModemInterface::kSimple};
-  return {ModemInterface::kModem, ModemInterface::kSimple, ModemInterface::kModem3gpp, ModemInterface::kSignal,
-          ModemInterface::kMessaging};
+bool MockModem::HasInterface(ModemInterface interface) const {
+  return std::find(interfaces_.begin(), interfaces_.end(), interface) != interfaces_.end();
+}
+
+void MockModem::SetInterfaces(std::vector<ModemInterface> interfaces) {
+  if (interfaces == interfaces_) return;
+  interfaces_ = std::move(interfaces);
+  if (present_) observer_.ModemInterfacesChanged(*this);
+}
+
+void MockModem::SetSignalQuality(uint32_t quality, bool recent) {
+  if (signal_quality_ != quality || signal_recent_ != recent) {
+    signal_quality_ = quality;
+    signal_recent_ = recent;
+    if (present_) observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "SignalQuality");
+  }
+  signal_recent_timeout_.Cancel();
+  // A disabled modem's last reading (0) ages; an enabled one keeps being refreshed.
+  if (recent && !enabled_) {
+    signal_recent_timeout_ = scheduler_.RunAfter(kSignalRecent, [this] {
+      signal_recent_timeout_ = TimerHandle();
+      SetSignalQuality(signal_quality_, false);
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +284,9 @@ void MockModem::Enable(bool enable, Done done) {
   if (enable) {
     if (lock_ != MM_MODEM_LOCK_NONE) {
       return done(MockFailure(mm_error::kCoreWrongState, "Cannot enable modem: device locked"));
+    }
+    if (phase_ == Phase::kInitializing) {
+      return done(MockFailure(mm_error::kCoreWrongState, "Cannot enable modem: device not fully initialized yet"));
     }
     if (phase_ == Phase::kEnabling) {
       return done(MockFailure(mm_error::kCoreInProgress, "Cannot enable modem: already being enabled"));
@@ -263,6 +299,9 @@ void MockModem::Enable(bool enable, Done done) {
   }
 
   if (lock_ != MM_MODEM_LOCK_NONE || (!enabled_ && phase_ == Phase::kIdle)) return done({});
+  if (phase_ == Phase::kInitializing) {
+    return done(MockFailure(mm_error::kCoreWrongState, "Cannot disable modem: device not fully initialized yet"));
+  }
   if (phase_ == Phase::kDisabling) {
     return done(MockFailure(mm_error::kCoreInProgress, "Cannot disable modem: already being disabled"));
   }
@@ -292,11 +331,7 @@ void MockModem::FinishEnable() {
   phase_ = Phase::kIdle;
   enabled_ = true;
   Update(power_state_, static_cast<uint32_t>(MM_MODEM_POWER_STATE_ON), ModemInterface::kModem, "PowerState");
-  if (signal_quality_ != configured_quality_ || !signal_recent_) {
-    signal_quality_ = configured_quality_;
-    signal_recent_ = true;
-    observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "SignalQuality");
-  }
+  SetSignalQuality(configured_quality_, true);
   Update(packet_service_state_, static_cast<uint32_t>(MM_MODEM_3GPP_PACKET_SERVICE_STATE_DETACHED),
          ModemInterface::kModem3gpp, "PacketServiceState");
   NotifySignalValues();
@@ -313,11 +348,8 @@ void MockModem::FinishDisable() {
   ClearRegistration();
   deferred_unregistration_.Cancel();
   enabled_ = false;
-  if (signal_quality_ != 0 || signal_recent_) {
-    signal_quality_ = 0;
-    signal_recent_ = false;
-    observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "SignalQuality");
-  }
+  // ModemManager reports a fresh reading of 0 on disable.
+  SetSignalQuality(0, true);
   NotifySignalValues();
   Update(power_state_, static_cast<uint32_t>(MM_MODEM_POWER_STATE_LOW), ModemInterface::kModem, "PowerState");
   phase_ = Phase::kIdle;
@@ -612,6 +644,7 @@ void MockModem::StartBearerConnect(MockBearer& bearer, Done done) {
     return done(MockFailure(mm_error::kCoreTooMany, "Cannot connect bearer: too many active bearers"));
   }
   bearer.attempts++;
+  bearer.start_date = 0;  // set again once connected
   observer_.BearerPropertyChanged(*this, bearer, "Stats");
   if (!bearer.error_name.empty() || !bearer.error_message.empty()) {
     bearer.error_name.clear();
@@ -765,13 +798,18 @@ void MockModem::ConnectStep(std::shared_ptr<ConnectOperation> operation) {
       }
       operation->step = Step::kEnable;
       [[fallthrough]];
-    case Step::kEnable:
+    case Step::kEnable: {
+      auto resume = [this, operation](MockStatus status) {
+        if (!status) return FinishConnect(operation, tl::unexpected(status.error()));
+        ConnectStep(operation);
+      };
+      if (phase_ == Phase::kInitializing) {
+        // Just unlocked: wait for the initialization to finish, then enable.
+        phase_waiters_.push_back(std::move(resume));
+        return;
+      }
       operation->step = Step::kRegister;
       if (!enabled_ || phase_ != Phase::kIdle) {
-        auto resume = [this, operation](MockStatus status) {
-          if (!status) return FinishConnect(operation, tl::unexpected(status.error()));
-          ConnectStep(operation);
-        };
         if (phase_ == Phase::kEnabling) {
           phase_waiters_.push_back(std::move(resume));  // join the enable in progress
         } else {
@@ -780,7 +818,12 @@ void MockModem::ConnectStep(std::shared_ptr<ConnectOperation> operation) {
         return;
       }
       [[fallthrough]];
+    }
     case Step::kRegister:
+      // ModemManager waits for a searching or idle modem, not for one the network denies.
+      if (enabled_ && phase_ == Phase::kIdle && registration_state_ == MM_MODEM_3GPP_REGISTRATION_STATE_DENIED) {
+        return FinishConnect(operation, MockFailure(mm_error::kNetworkTimeout, "Network timeout"));
+      }
       if (!IsRegistered()) {
         if (!operation->registration_timeout.armed()) {
           std::weak_ptr<ConnectOperation> weak = operation;
@@ -860,13 +903,27 @@ void MockModem::SetLock(uint32_t lock) {
   bool was_locked = old != MM_MODEM_LOCK_NONE;
   bool is_locked = lock != MM_MODEM_LOCK_NONE;
   if (was_locked && !is_locked) {
-    // Unlocked: ModemManager finishes initializing, loads the SIM and exports the rest.
-    SetSimIdentityLoaded(true);
-    observer_.ModemInterfacesChanged(*this);
-  } else if (!was_locked && is_locked) {
-    observer_.ModemInterfacesChanged(*this);
+    // ModemManager re-runs its initialization after an unlock: LOCKED -> INITIALIZING, the
+    // interfaces exported while locked are withdrawn, then everything is exported again and the
+    // modem ends DISABLED.
+    phase_ = Phase::kInitializing;
+    UpdateState(MM_MODEM_STATE_CHANGE_REASON_UNKNOWN);
+    SetInterfaces(kBaseInterfaces);
+    phase_step_ = scheduler_.RunAfter(std::chrono::milliseconds(0), [this] { FinishInitialization(); });
+    return;
   }
+  if (!was_locked && is_locked) SetInterfaces(kLockedInterfaces);
   UpdateState(MM_MODEM_STATE_CHANGE_REASON_UNKNOWN);
+}
+
+void MockModem::FinishInitialization() {
+  SetSimIdentityLoaded(true);
+  SetInterfaces(kAllInterfaces);
+  phase_ = Phase::kIdle;
+  UpdateState(MM_MODEM_STATE_CHANGE_REASON_UNKNOWN);
+  auto waiters = std::move(phase_waiters_);
+  phase_waiters_.clear();
+  for (auto& waiter : waiters) waiter({});
 }
 
 void MockModem::SetSimIdentityLoaded(bool loaded) {
@@ -961,11 +1018,8 @@ void MockModem::RequirePin(const std::string& pin) {
   ClearRegistration();
   deferred_unregistration_.Cancel();
   enabled_ = false;
-  if (signal_quality_ != 0 || signal_recent_) {
-    signal_quality_ = 0;
-    signal_recent_ = false;
-    observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "SignalQuality");
-  }
+  SetSignalQuality(0, true);
+  NotifySignalValues();
   Update(power_state_, static_cast<uint32_t>(MM_MODEM_POWER_STATE_LOW), ModemInterface::kModem, "PowerState");
   pin_retries_ = kDefaultPinRetries;
   SetLock(MM_MODEM_LOCK_SIM_PIN);
@@ -994,7 +1048,7 @@ void MockModem::NotifySignalValues() {
   if (signal_values_reported()) now = signal_values_;
   if (now == reported_signal_) return;
   reported_signal_ = now;
-  if (!present_ || !Has3gppInterfaces()) return;
+  if (!present_ || !HasInterface(ModemInterface::kSignal)) return;
   observer_.ModemPropertyChanged(*this, ModemInterface::kSignal, SignalPropertyForTechnology());
   // A 5G NSA modem reports its LTE anchor too.
   if (config_.access_technology == AccessTechnology::kNr5g) {
@@ -1020,11 +1074,7 @@ MockStatus MockModem::SetupSignalThresholds(std::optional<uint32_t> rssi_thresho
 void MockModem::SetSignal(uint32_t quality, MockSignalValues values) {
   configured_quality_ = quality;
   signal_values_ = values;
-  if (enabled_ && phase_ == Phase::kIdle && signal_quality_ != quality) {
-    signal_quality_ = quality;
-    signal_recent_ = true;
-    observer_.ModemPropertyChanged(*this, ModemInterface::kModem, "SignalQuality");
-  }
+  if (enabled_ && phase_ == Phase::kIdle) SetSignalQuality(quality, true);
   NotifySignalValues();
 }
 
@@ -1041,7 +1091,7 @@ const MockSms* MockModem::FindSms(uint32_t sms_id) const {
 MockSms* MockModem::MutableSms(uint32_t sms_id) { return const_cast<MockSms*>(FindSms(sms_id)); }
 
 MockStatus MockModem::ReceiveSms(const std::string& number, const std::string& text) {
-  if (!present_ || !Has3gppInterfaces() || !IsRegistered()) {
+  if (!present_ || !HasInterface(ModemInterface::kMessaging) || !IsRegistered()) {
     return MockFailure(lab_error::kWrongState, config_.id + " is not registered; it cannot receive SMS");
   }
   auto sms = std::make_unique<MockSms>();

@@ -113,6 +113,9 @@ class MockModem {
   static constexpr std::chrono::seconds kDeferredUnregistration{15};
   // A Reset() modem comes back (at a new object path) after this long.
   static constexpr std::chrono::milliseconds kResetTime{300};
+  // A signal quality reading counts as recent this long (ModemManager's
+  // SIGNAL_QUALITY_RECENT_TIMEOUT_SEC); an enabled modem keeps refreshing it.
+  static constexpr std::chrono::seconds kSignalRecent{60};
   static constexpr uint32_t kMaxBearers = 8;
   static constexpr uint32_t kMaxActiveBearers = 1;
 
@@ -197,9 +200,10 @@ class MockModem {
   bool signal_values_reported() const;
   const MockSignalValues& signal_values() const { return signal_values_; }
   const char* SignalPropertyForTechnology() const;  // "Lte", "Nr5g", "Umts" or "Gsm"
-  // The interfaces the modem object carries now: a locked modem shows only Modem and Simple.
-  std::vector<ModemInterface> Interfaces() const;
-  bool Has3gppInterfaces() const { return lock_ == 1 /* MM_MODEM_LOCK_NONE */; }
+  // The interfaces the modem object carries now. ModemManager 1.20 stops initializing at a SIM
+  // lock with Modem, Simple and Modem3gpp exported, and re-runs it after the unlock.
+  const std::vector<ModemInterface>& Interfaces() const { return interfaces_; }
+  bool HasInterface(ModemInterface interface) const;
 
   const std::vector<std::unique_ptr<MockBearer>>& bearers() const { return bearers_; }
   const MockBearer* FindBearer(uint32_t bearer_id) const;
@@ -210,7 +214,7 @@ class MockModem {
   std::string StateName() const;
 
  private:
-  enum class Phase { kIdle, kEnabling, kDisabling };
+  enum class Phase { kIdle, kInitializing, kEnabling, kDisabling };
   struct ConnectOperation;
 
   MockBearer* MutableBearer(uint32_t bearer_id);
@@ -224,6 +228,9 @@ class MockModem {
   void FailAllOperations(const MockError& error);
   void SetBearerDisconnected(MockBearer& bearer);
   void StartEnable(Done done);
+  void FinishInitialization();
+  void SetInterfaces(std::vector<ModemInterface> interfaces);
+  void SetSignalQuality(uint32_t quality, bool recent);
   void FinishEnable();
   void FinishDisable();
   void UnplugNow();
@@ -268,7 +275,8 @@ class MockModem {
   bool enabled_ = false;
   int32_t state_ = 0;  // MMModemState
   TimerHandle phase_step_;
-  std::vector<Done> phase_waiters_;  // Enable(true/false) calls waiting for the phase to end
+  std::vector<Done> phase_waiters_;  // calls waiting for initializing, enabling or disabling to end
+  std::vector<ModemInterface> interfaces_;
 
   // SIM
   std::string sim_pin_;
@@ -288,6 +296,7 @@ class MockModem {
   uint32_t packet_service_state_ = 0;
   uint32_t signal_quality_ = 0;
   bool signal_recent_ = false;
+  TimerHandle signal_recent_timeout_;
   uint32_t configured_quality_ = 0;
   uint32_t power_state_ = 2;  // MM_MODEM_POWER_STATE_LOW
   uint32_t signal_rate_ = 0;

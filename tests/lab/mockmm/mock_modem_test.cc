@@ -177,7 +177,9 @@ TEST_F(MockModemTest, LockedModemRefusesEnableWithWrongState) {
   Make(config);
   EXPECT_EQ(modem_->state(), MM_MODEM_STATE_LOCKED);
   EXPECT_EQ(modem_->lock(), MM_MODEM_LOCK_SIM_PIN);
-  EXPECT_EQ(modem_->Interfaces().size(), 2u);  // Modem and Simple only
+  // ModemManager 1.20 stops initializing at the lock with Modem, Simple and Modem3gpp exported.
+  EXPECT_THAT(modem_->Interfaces(),
+              ElementsAre(ModemInterface::kModem, ModemInterface::kSimple, ModemInterface::kModem3gpp));
   EXPECT_FALSE(modem_->sim_identity_loaded());
   std::optional<MockStatus> result;
   modem_->Enable(true, [&](MockStatus status) { result = status; });
@@ -203,6 +205,7 @@ TEST_F(MockModemTest, WrongPinCountsDownThenPukIsRequired) {
   EXPECT_EQ(modem_->puk_retries(), 9u);
   ASSERT_TRUE(modem_->SendPuk("87654321", "4321").has_value());
   EXPECT_EQ(modem_->lock(), MM_MODEM_LOCK_NONE);
+  Settle();
   EXPECT_EQ(modem_->state(), MM_MODEM_STATE_DISABLED);
 }
 
@@ -211,9 +214,18 @@ TEST_F(MockModemTest, RightPinUnlocksExportsTheRestAndLoadsTheSim) {
   config.sim.pin = "1234";
   Make(config);
   ASSERT_TRUE(modem_->SendPin("1234").has_value());
+  // ModemManager re-runs its initialization: the locked set goes, then everything comes.
+  EXPECT_EQ(modem_->state(), MM_MODEM_STATE_INITIALIZING);
+  bool enable_refused = false;
+  modem_->Enable(true, [&](MockStatus status) { enable_refused = !status.has_value(); });
+  EXPECT_TRUE(enable_refused);
+  Settle();
   EXPECT_EQ(modem_->state(), MM_MODEM_STATE_DISABLED);
+  EXPECT_THAT(observer_.states,
+              ElementsAre(StateChange{MM_MODEM_STATE_LOCKED, MM_MODEM_STATE_INITIALIZING, 0},
+                          StateChange{MM_MODEM_STATE_INITIALIZING, MM_MODEM_STATE_DISABLED, 0}));
   EXPECT_EQ(modem_->Interfaces().size(), 5u);
-  EXPECT_THAT(observer_.interface_sets, ElementsAre(5u));
+  EXPECT_THAT(observer_.interface_sets, ElementsAre(2u, 5u));
   EXPECT_TRUE(modem_->sim_identity_loaded());
   EXPECT_TRUE(observer_.sim_properties.count("Imsi"));
   EXPECT_TRUE(observer_.modem_properties.count("UnlockRequired"));
@@ -383,6 +395,30 @@ TEST_F(MockModemTest, ConnectGivesUpAfterSixtySecondsWithoutNetwork) {
   EXPECT_EQ(result->error().name, "org.freedesktop.ModemManager1.Error.MobileEquipment.NetworkTimeout");
 }
 
+TEST_F(MockModemTest, ConnectFailsAtOnceWhenTheNetworkDenies) {
+  Make();
+  EnableAndRegister();
+  modem_->SetNetworkRegistration(NetworkRegistration::kDenied);
+  std::optional<MockResult<uint32_t>> result;
+  modem_->SimpleConnect(ConnectRequest{.apn = "internet"}, [&](MockResult<uint32_t> r) { result = r; });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->error().name, "org.freedesktop.ModemManager1.Error.MobileEquipment.NetworkTimeout");
+}
+
+TEST_F(MockModemTest, SignalQualityAfterDisableIsAFreshZeroThatAges) {
+  Make();
+  EXPECT_FALSE(modem_->signal_recent());
+  EnableAndRegister();
+  bool done = false;
+  modem_->Enable(false, [&](MockStatus status) { done = status.has_value(); });
+  Settle();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(modem_->signal_quality(), 0u);
+  EXPECT_TRUE(modem_->signal_recent());
+  scheduler_.AdvanceBy(MockModem::kSignalRecent);
+  EXPECT_FALSE(modem_->signal_recent());
+}
+
 TEST_F(MockModemTest, DeniedRegistrationDropsAConnectedBearerAfterTheGracePeriod) {
   Make();
   EnableAndRegister();
@@ -441,9 +477,10 @@ TEST_F(MockModemTest, RequirePinLocksARunningModem) {
   EXPECT_EQ(modem_->state(), MM_MODEM_STATE_LOCKED);
   EXPECT_EQ(modem_->lock(), MM_MODEM_LOCK_SIM_PIN);
   EXPECT_FALSE(modem_->FindBearer(bearer_id)->connected);
-  EXPECT_EQ(modem_->Interfaces().size(), 2u);
+  EXPECT_EQ(modem_->Interfaces().size(), 3u);
   EXPECT_FALSE(modem_->SendPin("1234").has_value());
   EXPECT_TRUE(modem_->SendPin("4321").has_value());
+  Settle();
   EXPECT_EQ(modem_->state(), MM_MODEM_STATE_DISABLED);
 }
 

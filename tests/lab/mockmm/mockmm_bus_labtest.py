@@ -33,7 +33,7 @@ WAIT = 10.0  # seconds for any single expected event
 
 # ModemManager 1.20 enum values (ModemManager-enums.h), spelled out so the test does not share
 # the mock's source of truth.
-LOCKED, DISABLED, ENABLING, ENABLED, SEARCHING, REGISTERED = 2, 3, 5, 6, 7, 8
+INITIALIZING, LOCKED, DISABLED, ENABLING, ENABLED, SEARCHING, REGISTERED = 1, 2, 3, 5, 6, 7, 8
 DISCONNECTING, CONNECTING, CONNECTED = 9, 10, 11
 REASON_UNKNOWN, REASON_USER = 0, 1
 REG_HOME, REG_SEARCHING = 1, 2
@@ -311,7 +311,8 @@ def scenario(bus, monitor, mock):
     full = {MODEM, MODEM + ".Simple", MODEM + ".Modem3gpp", MODEM + ".Signal", MODEM + ".Messaging"}
     mm_ifaces = lambda ifaces: {i for i in ifaces if i.startswith(MM)}
     check(mm_ifaces(modems[m1]) == full, "unlocked modem carries Modem, Simple, Modem3gpp, Signal, Messaging")
-    check(mm_ifaces(modems[m2]) == {MODEM, MODEM + ".Simple"}, "SIM-locked modem carries only Modem and Simple")
+    check(mm_ifaces(modems[m2]) == {MODEM, MODEM + ".Simple", MODEM + ".Modem3gpp"},
+          "SIM-locked modem carries Modem, Simple and Modem3gpp (ModemManager stops initializing there)")
     for iface in full:
         expected = bus.introspected_properties(m1, iface)
         check(set(modems[m1][iface]) == expected, f"{iface}: ObjectManager has every introspected property")
@@ -323,12 +324,15 @@ def scenario(bus, monitor, mock):
     p2 = modems[m2][MODEM]
     check(p2["State"] == LOCKED and p2["UnlockRequired"] == LOCK_SIM_PIN and p2["UnlockRetries"][LOCK_SIM_PIN] == 3,
           "modem2 starts LOCKED, sim-pin, 3 retries")
-    sim0 = managed[MM_PATH + "/SIM/0"][MM + ".Sim"]
+    sim0 = bus.call(MM_PATH + "/SIM/0", "org.freedesktop.DBus.Properties", "GetAll", "s", MM + ".Sim")[0]
     check(sim0["SimIdentifier"] == "8901000000000000011" and sim0["Imsi"] == "001010000000011",
           "SIM/0 has ICCID and IMSI")
+    sim1 = bus.call(MM_PATH + "/SIM/1", "org.freedesktop.DBus.Properties", "GetAll", "s", MM + ".Sim")[0]
+    check(sim1["SimIdentifier"] == "8901000000000000022" and sim1["Imsi"] == "",
+          "SIM/1 (locked) shows its ICCID, not yet its IMSI")
     monitor.drain()
     added = [m["args"][0] for m in monitor.seen if m["member"] == "InterfacesAdded"]
-    check(m1 in added and m2 in added, "InterfacesAdded was sent for both modems")
+    check(sorted(added) == [m1, m2], f"InterfacesAdded for the two modems and nothing else: {added}")
 
     # Enable: DISABLED -> ENABLING -> ENABLED -> REGISTERED, each step a StateChanged.
     bus.call(m1, MODEM, "Enable", "b", "true")
@@ -415,11 +419,18 @@ def scenario(bus, monitor, mock):
     check(failed and error["error"] == "org.freedesktop.ModemManager1.Error.Core.WrongState",
           "Enable while LOCKED: Core.WrongState")
     bus.call(sim1, MM + ".Sim", "SendPin", "s", "1234")
-    added = monitor.wait_for("modem2's remaining interfaces", lambda m: m["member"] == "InterfacesAdded" and
-                             m["args"][0] == m2)
-    check(MODEM + ".Modem3gpp" in added["args"][1], "unlocking adds Modem3gpp (InterfacesAdded)")
-    check(bus.get(m2, MODEM, "State") == DISABLED and bus.get(m2, MODEM, "UnlockRequired") == LOCK_NONE,
-          "right PIN: DISABLED, unlocked")
+    seen = monitor.collect_until("modem2 disabled", lambda m: is_signal(m, m2, "StateChanged") and
+                                 m["args"][1] == DISABLED)
+    check(state_changes(seen, m2) == [(LOCKED, INITIALIZING, REASON_UNKNOWN),
+                                      (INITIALIZING, DISABLED, REASON_UNKNOWN)],
+          "right PIN: locked->initializing->disabled, as ModemManager re-initializes")
+    removed = [m["args"][1] for m in seen if m["member"] == "InterfacesRemoved" and m["args"][0] == m2]
+    added = [m["args"][1] for m in seen if m["member"] == "InterfacesAdded" and m["args"][0] == m2]
+    check(removed == [[MODEM + ".Modem3gpp"]] and len(added) == 1 and
+          set(added[0]) == {MODEM + ".Modem3gpp", MODEM + ".Signal", MODEM + ".Messaging"},
+          "unlocking withdraws Modem3gpp, then adds Modem3gpp, Signal, Messaging")
+    check(bus.get(m2, MODEM, "UnlockRequired") == LOCK_NONE, "right PIN: unlocked")
+    check(bus.get(sim1, MM + ".Sim", "Imsi") == "001020000000022", "right PIN: the IMSI is loaded")
 
     # SetConnectDelay: modem1's connect waits; modem2 answers meanwhile.
     delay_ms = 3000  # long enough that a loaded machine still answers modem2 first
@@ -461,10 +472,12 @@ def scenario(bus, monitor, mock):
 
     # RemoveModem / AddModem: gone with InterfacesRemoved, back at a new path.
     bus.lab("RemoveModem", "s", "modem1")
-    removed = monitor.collect_until("modem1 removed",
-                                    lambda m: m["member"] == "InterfacesRemoved" and m["args"][0] == MM_PATH + "/SIM/0")
-    gone = {m["args"][0] for m in removed if m["member"] == "InterfacesRemoved"}
-    check({m1, bearer, sms, MM_PATH + "/SIM/0"} <= gone, "RemoveModem: InterfacesRemoved for modem, bearer, SMS, SIM")
+    removed = monitor.wait_for("modem1 removed", lambda m: m["member"] == "InterfacesRemoved" and m["args"][0] == m1)
+    check(MODEM in removed["args"][1], "RemoveModem: InterfacesRemoved for the modem")
+    for path, iface in ((bearer, MM + ".Bearer"), (sms, MM + ".Sms"), (MM_PATH + "/SIM/0", MM + ".Sim")):
+        failed, _ = bus.call_fails(path, "org.freedesktop.DBus.Properties", "GetAll", "s", iface)
+        monitor.wait_for("the error reply", lambda m: m["type"] == "error")
+        check(failed, f"RemoveModem: {path} is gone with it")
     listed = {entry[0]: entry for entry in bus.lab("ListModems")[0]}
     check(listed["modem1"][1] == "/" and listed["modem1"][2] == "removed", "ListModems: modem1 at '/'")
     bus.lab("AddModem", "s", "modem1")

@@ -196,7 +196,11 @@ class ModemInterfaceAdaptor final : public InterfaceObject<mm1::Modem_adaptor> {
   std::string EquipmentIdentifier() override { return modem_.config().equipment_identifier; }
   uint32_t UnlockRequired() override { return modem_.lock(); }
   std::map<uint32_t, uint32_t> UnlockRetries() override {
-    return {{MM_MODEM_LOCK_SIM_PIN, modem_.pin_retries()}, {MM_MODEM_LOCK_SIM_PUK, modem_.puk_retries()}};
+    // Modems report the PIN2/PUK2 counters too; the mock's never change.
+    return {{MM_MODEM_LOCK_SIM_PIN, modem_.pin_retries()},
+            {MM_MODEM_LOCK_SIM_PIN2, 3},
+            {MM_MODEM_LOCK_SIM_PUK, modem_.puk_retries()},
+            {MM_MODEM_LOCK_SIM_PUK2, 10}};
   }
   int32_t State() override { return modem_.state(); }
   uint32_t StateFailedReason() override { return MM_MODEM_STATE_FAILED_REASON_NONE; }
@@ -274,7 +278,7 @@ class SimpleInterfaceAdaptor final : public InterfaceObject<mm1::Modem::Simple_a
     // ModemManager's MMSimpleStatus: state always, the rest once the modem is unlocked.
     std::map<std::string, sdbus::Variant> status;
     status["state"] = sdbus::Variant(static_cast<uint32_t>(modem_.state()));
-    if (modem_.Has3gppInterfaces()) {
+    if (modem_.lock() == MM_MODEM_LOCK_NONE) {
       status["signal-quality"] =
           sdbus::Variant(sdbus::Struct<uint32_t, bool>(modem_.signal_quality(), modem_.signal_recent()));
       status["current-bands"] = sdbus::Variant(Bands(modem_));
@@ -483,20 +487,14 @@ const char* ModemInterfaceName(ModemInterface interface) { return InterfaceName(
 
 ModemDbusObject::ModemDbusObject(sdbus::IConnection& connection, MockModem& modem, MockModemManagerService& service)
     : connection_(connection), modem_(modem), service_(service), path_(ModemPath(modem.dbus_id())) {
-  // The SIM first: the modem's Sim property points at it.
+  // The SIM first: the modem's Sim property points at it. Like ModemManager, SIM, bearer and SMS
+  // objects are exported without ObjectManager signals; only modems get InterfacesAdded.
   sim_ = std::make_unique<SimDbusObject>(connection_, SimPath(modem_.sim_dbus_id()), modem_, service_);
-  sim_->emitInterfacesAddedSignal({mm1::Sim_adaptor::INTERFACE_NAME});
   modem_interface_ = std::make_unique<ModemInterfaceAdaptor>(connection_, path_, modem_, service_);
   simple_interface_ = std::make_unique<SimpleInterfaceAdaptor>(connection_, path_, modem_, service_);
   std::vector<std::string> added = {mm1::Modem_adaptor::INTERFACE_NAME, mm1::Modem::Simple_adaptor::INTERFACE_NAME};
-  if (modem_.Has3gppInterfaces()) {
-    modem3gpp_interface_ = std::make_unique<Modem3gppInterfaceAdaptor>(connection_, path_, modem_, service_);
-    signal_interface_ = std::make_unique<SignalInterfaceAdaptor>(connection_, path_, modem_, service_);
-    messaging_interface_ = std::make_unique<MessagingInterfaceAdaptor>(connection_, path_, modem_, service_);
-    added.insert(added.end(), {mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME,
-                               mm1::Modem::Signal_adaptor::INTERFACE_NAME,
-                               mm1::Modem::Messaging_adaptor::INTERFACE_NAME});
-  }
+  std::vector<std::string> optional = ExportOptionalInterfaces();
+  added.insert(added.end(), optional.begin(), optional.end());
   // One InterfacesAdded carrying every interface, as ModemManager's object manager sends it.
   modem_interface_->emitInterfacesAddedSignal(added);
   kLog.Info("{}: exported at {}", modem_.config().id, path_);
@@ -504,72 +502,78 @@ ModemDbusObject::ModemDbusObject(sdbus::IConnection& connection, MockModem& mode
 
 ModemDbusObject::~ModemDbusObject() {
   std::vector<std::string> removed = {mm1::Modem_adaptor::INTERFACE_NAME, mm1::Modem::Simple_adaptor::INTERFACE_NAME};
-  if (modem3gpp_interface_) {
-    removed.insert(removed.end(), {mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME,
-                                   mm1::Modem::Signal_adaptor::INTERFACE_NAME,
-                                   mm1::Modem::Messaging_adaptor::INTERFACE_NAME});
-  }
+  if (modem3gpp_interface_) removed.push_back(mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME);
+  if (signal_interface_) removed.push_back(mm1::Modem::Signal_adaptor::INTERFACE_NAME);
+  if (messaging_interface_) removed.push_back(mm1::Modem::Messaging_adaptor::INTERFACE_NAME);
   modem_interface_->emitInterfacesRemovedSignal(removed);
   messaging_interface_.reset();
   signal_interface_.reset();
   modem3gpp_interface_.reset();
   simple_interface_.reset();
   modem_interface_.reset();
-  for (auto& [id, bearer] : bearers_) bearer->emitInterfacesRemovedSignal({mm1::Bearer_adaptor::INTERFACE_NAME});
   bearers_.clear();
-  for (auto& [id, sms] : messages_) sms->emitInterfacesRemovedSignal({mm1::Sms_adaptor::INTERFACE_NAME});
   messages_.clear();
-  sim_->emitInterfacesRemovedSignal({mm1::Sim_adaptor::INTERFACE_NAME});
   sim_.reset();
   kLog.Info("{}: withdrawn from {}", modem_.config().id, path_);
 }
 
-void ModemDbusObject::SyncInterfaces() {
-  std::vector<std::string> names = {mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME,
-                                    mm1::Modem::Signal_adaptor::INTERFACE_NAME,
-                                    mm1::Modem::Messaging_adaptor::INTERFACE_NAME};
-  if (modem_.Has3gppInterfaces() && !modem3gpp_interface_) {
+std::vector<std::string> ModemDbusObject::ExportOptionalInterfaces() {
+  std::vector<std::string> added;
+  if (modem_.HasInterface(ModemInterface::kModem3gpp) && !modem3gpp_interface_) {
     modem3gpp_interface_ = std::make_unique<Modem3gppInterfaceAdaptor>(connection_, path_, modem_, service_);
-    signal_interface_ = std::make_unique<SignalInterfaceAdaptor>(connection_, path_, modem_, service_);
-    messaging_interface_ = std::make_unique<MessagingInterfaceAdaptor>(connection_, path_, modem_, service_);
-    modem_interface_->emitInterfacesAddedSignal(names);
-  } else if (!modem_.Has3gppInterfaces() && modem3gpp_interface_) {
-    modem_interface_->emitInterfacesRemovedSignal(names);
-    messaging_interface_.reset();
-    signal_interface_.reset();
-    modem3gpp_interface_.reset();
+    added.push_back(mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME);
   }
+  if (modem_.HasInterface(ModemInterface::kSignal) && !signal_interface_) {
+    signal_interface_ = std::make_unique<SignalInterfaceAdaptor>(connection_, path_, modem_, service_);
+    added.push_back(mm1::Modem::Signal_adaptor::INTERFACE_NAME);
+  }
+  if (modem_.HasInterface(ModemInterface::kMessaging) && !messaging_interface_) {
+    messaging_interface_ = std::make_unique<MessagingInterfaceAdaptor>(connection_, path_, modem_, service_);
+    added.push_back(mm1::Modem::Messaging_adaptor::INTERFACE_NAME);
+  }
+  return added;
+}
+
+void ModemDbusObject::SyncInterfaces() {
+  std::vector<std::string> removed;
+  if (!modem_.HasInterface(ModemInterface::kModem3gpp) && modem3gpp_interface_) {
+    removed.push_back(mm1::Modem::Modem3gpp_adaptor::INTERFACE_NAME);
+  }
+  if (!modem_.HasInterface(ModemInterface::kSignal) && signal_interface_) {
+    removed.push_back(mm1::Modem::Signal_adaptor::INTERFACE_NAME);
+  }
+  if (!modem_.HasInterface(ModemInterface::kMessaging) && messaging_interface_) {
+    removed.push_back(mm1::Modem::Messaging_adaptor::INTERFACE_NAME);
+  }
+  if (!removed.empty()) {
+    modem_interface_->emitInterfacesRemovedSignal(removed);
+    if (!modem_.HasInterface(ModemInterface::kModem3gpp)) modem3gpp_interface_.reset();
+    if (!modem_.HasInterface(ModemInterface::kSignal)) signal_interface_.reset();
+    if (!modem_.HasInterface(ModemInterface::kMessaging)) messaging_interface_.reset();
+  }
+  std::vector<std::string> added = ExportOptionalInterfaces();
+  if (!added.empty()) modem_interface_->emitInterfacesAddedSignal(added);
 }
 
 void ModemDbusObject::EmitStateChanged(int32_t old_state, int32_t new_state, uint32_t reason) {
   modem_interface_->emitStateChanged(old_state, new_state, reason);
 }
 
+// Bearers and SMS announce themselves through the modem's Bearers and Messages properties (and
+// Messaging.Added), not through the ObjectManager.
 void ModemDbusObject::AddBearer(const MockBearer& bearer) {
-  auto object = std::make_unique<BearerDbusObject>(connection_, bearer.dbus_id, modem_, service_);
-  object->emitInterfacesAddedSignal({mm1::Bearer_adaptor::INTERFACE_NAME});
-  bearers_[bearer.dbus_id] = std::move(object);
+  bearers_[bearer.dbus_id] = std::make_unique<BearerDbusObject>(connection_, bearer.dbus_id, modem_, service_);
 }
 
-void ModemDbusObject::RemoveBearer(uint32_t bearer_id) {
-  auto it = bearers_.find(bearer_id);
-  if (it == bearers_.end()) return;
-  it->second->emitInterfacesRemovedSignal({mm1::Bearer_adaptor::INTERFACE_NAME});
-  bearers_.erase(it);
-}
+void ModemDbusObject::RemoveBearer(uint32_t bearer_id) { bearers_.erase(bearer_id); }
 
 void ModemDbusObject::AddSms(const MockSms& sms, bool received) {
-  auto object = std::make_unique<SmsDbusObject>(connection_, sms.dbus_id, modem_, service_);
-  object->emitInterfacesAddedSignal({mm1::Sms_adaptor::INTERFACE_NAME});
-  messages_[sms.dbus_id] = std::move(object);
+  messages_[sms.dbus_id] = std::make_unique<SmsDbusObject>(connection_, sms.dbus_id, modem_, service_);
   if (messaging_interface_) messaging_interface_->EmitAdded(SmsPath(sms.dbus_id), received);
 }
 
 void ModemDbusObject::RemoveSms(uint32_t sms_id) {
-  auto it = messages_.find(sms_id);
-  if (it == messages_.end()) return;
-  it->second->emitInterfacesRemovedSignal({mm1::Sms_adaptor::INTERFACE_NAME});
-  messages_.erase(it);
+  if (!messages_.erase(sms_id)) return;
   if (messaging_interface_) messaging_interface_->EmitDeleted(SmsPath(sms_id));
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 // Everything one plugged modem shows on the bus: its modem object (one sdbus object per
 // ModemManager interface, so interfaces can come and go as the SIM locks and unlocks), its SIM,
-// its bearers and its SMS. Created when the modem is plugged, destroyed when it is unplugged;
-// InterfacesAdded/InterfacesRemoved are emitted for each.
+// its bearers and its SMS. Created when the modem is plugged, destroyed when it is unplugged.
+// As in ModemManager, only the modem object is announced with InterfacesAdded/InterfacesRemoved.
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/lab/mockmm/mock_modem.h"
 
@@ -47,6 +48,9 @@ class ModemDbusObject {
   void RemoveSms(uint32_t sms_id);
 
  private:
+  // Creates the optional interface objects the modem now carries; returns their names.
+  std::vector<std::string> ExportOptionalInterfaces();
+
   sdbus::IConnection& connection_;
   MockModem& modem_;
   MockModemManagerService& service_;
