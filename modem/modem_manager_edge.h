@@ -135,7 +135,8 @@ class ModemManagerEdge {
   virtual ~ModemManagerEdge() = default;
 
   // Starts discovery (ObjectManager.GetManagedObjects, then its signals). Every modem already
-  // present is reported through modem_updated.
+  // present is reported through modem_updated. Called again (a new fleet after a configuration
+  // reload), it replaces the listener and reports every known modem to the new one.
   virtual void Start(Listener listener) = 0;
 
   virtual void SendPin(const std::string& modem_path, const std::string& pin, Timeout timeout, Done done) = 0;

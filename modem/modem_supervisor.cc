@@ -724,11 +724,10 @@ void ModemSupervisor::Shutdown() {
   ClearExpectation();
   operation_ = Operation::kNone;
   RemoveAppliedAddresses();
-  if (state_.wan_up) {
-    state_.wan_up = false;
-    SetPhase(SupervisorPhase::kAbsent);
-    Publish();
-  }
+  state_.wan_up = false;
+  state_.last_error = "stopped";
+  SetPhase(SupervisorPhase::kAbsent);
+  Publish();
 }
 
 }  // namespace uplinkd::modem

@@ -201,6 +201,15 @@ class SdbusModemManagerEdge::Impl::BearerProxy final
 
 void SdbusModemManagerEdge::Impl::Start(Listener listener) {
   listener_ = std::move(listener);
+  if (manager_) {
+    // A new listener (the daemon rebuilt its fleet after a reload): it hears every known modem.
+    Later([this] {
+      std::vector<std::string> paths;
+      for (const auto& [path, entry] : modems_) paths.push_back(path);
+      for (const auto& path : paths) Report(path);
+    });
+    return;
+  }
   // ModemManager (re)starting or stopping: the only way to learn that its objects all went away.
   bus_proxy_ = sdbus::createProxy(connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   bus_proxy_->uponSignal("NameOwnerChanged")

@@ -657,6 +657,19 @@ TEST_F(ModemLayerTest, ABearerAlreadyConnectedAtStartIsAdoptedWithoutReconnectin
   EXPECT_EQ(mm_.connect_calls("m1"), 1u);
 }
 
+TEST_F(ModemLayerTest, AFleetRebuiltAfterAReloadAdoptsTheConnectedModems) {
+  AddTwoModems();
+  StartBoth();
+  uint32_t connects = mm_.connect_calls("m1") + mm_.connect_calls("m2");
+  fleet_->Shutdown();
+  fleet_.reset();  // the old fleet is gone; the edge keeps running
+  StartBoth();     // the same edge, a new listener
+  EXPECT_TRUE(State("modem1").wan_up);
+  EXPECT_TRUE(State("modem2").wan_up);
+  EXPECT_EQ(mm_.connect_calls("m1") + mm_.connect_calls("m2"), connects);
+  EXPECT_EQ(AddressesOn(wwan0_), std::vector<net::IpPrefix>{Prefix("100.64.1.2/30")});
+}
+
 TEST_F(ModemLayerTest, SignalChangesArePublished) {
   mm_.AddModem(Spec("m1", "860000000000011", "wwan0", "100.64.1.2/30", "100.64.1.1"));
   StartFleet({Profile("modem1", "860000000000011")});
