@@ -7,81 +7,23 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "daemon/config/toml_section.h"
+
 namespace uplinkd::inference {
 namespace {
 
-// Reads one table against the schema its callers spell out; every key read is marked known, and
-// Finish() reports the rest. Issues accumulate instead of throwing.
-class StrictTable {
- public:
-  StrictTable(const toml::value& table, std::string path, const std::string& file, std::vector<std::string>& issues)
-      : table_(table), path_(std::move(path)), file_(file), issues_(issues) {}
+template <typename T>
+void Assign(std::optional<int64_t> value, T& out) {
+  if (value) out = static_cast<T>(*value);
+}
 
-  template <typename T>
-  void Integer(const std::string& key, T& out, int64_t min, int64_t max) {
-    const toml::value* value = Find(key);
-    if (value == nullptr) return;
-    if (!value->is_integer() || value->as_integer() < min || value->as_integer() > max) {
-      Issue(*value, fmt::format("{} must be an integer from {} to {}", Name(key), min, max));
-      return;
-    }
-    out = static_cast<T>(value->as_integer());
-  }
-  void Number(const std::string& key, double& out, double min, double max) {
-    const toml::value* value = Find(key);
-    if (value == nullptr) return;
-    double number = 0.0;
-    if (value->is_floating()) {
-      number = value->as_floating();
-    } else if (value->is_integer()) {
-      number = static_cast<double>(value->as_integer());
-    } else {
-      Issue(*value, Name(key) + " must be a number");
-      return;
-    }
-    if (!(number >= min && number <= max)) {
-      Issue(*value, fmt::format("{} must be from {} to {}", Name(key), min, max));
-      return;
-    }
-    out = number;
-  }
-  void String(const std::string& key, std::string& out, bool required = false) {
-    const toml::value* value = Find(key);
-    if (value == nullptr) {
-      if (required) Issue(table_, Name(key) + " is required");
-      return;
-    }
-    if (!value->is_string()) {
-      Issue(*value, Name(key) + " must be a string");
-      return;
-    }
-    out = value->as_string().str;
-  }
-  const toml::value* Find(const std::string& key) {
-    known_.insert(key);
-    if (!table_.is_table() || table_.as_table().count(key) == 0) return nullptr;
-    return &table_.as_table().at(key);
-  }
-  void Finish() {
-    if (!table_.is_table()) return;
-    for (const auto& [key, value] : table_.as_table()) {
-      if (known_.count(key) == 0) Issue(value, "unknown key " + Name(key));
-    }
-  }
-  void Issue(const toml::value& at, const std::string& message) {
-    auto line = at.location().line();
-    if (line == 0) line = table_.location().line();
-    issues_.push_back(line > 0 ? fmt::format("{}:{}: {}", file_, line, message) : fmt::format("{}: {}", file_, message));
-  }
+void Assign(std::optional<double> value, double& out) {
+  if (value) out = *value;
+}
 
- private:
-  std::string Name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const toml::value& table_;
-  std::string path_;
-  const std::string& file_;
-  std::vector<std::string>& issues_;
-  std::set<std::string> known_;
-};
+void Assign(std::optional<std::string> value, std::string& out) {
+  if (value) out = std::move(*value);
+}
 
 bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
   auto colon = text.rfind(':');
@@ -110,92 +52,74 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::string& text, const std::str
     return MakeError(ErrorCode::kInvalidArgument, e.what());
   }
   WorkerConfig config;
-  std::vector<std::string> issues;
-  StrictTable top(root, "", name, issues);
-  auto section = [&](const std::string& key, const std::function<void(StrictTable&)>& read) {
-    const toml::value* value = top.Find(key);
-    if (value == nullptr) return;
-    if (!value->is_table()) {
-      top.Issue(*value, key + " must be a table");
-      return;
-    }
-    StrictTable table(*value, key, name, issues);
-    read(table);
-    table.Finish();
-  };
-  section("ingest", [&](StrictTable& t) {
+  std::vector<config::ConfigIssue> issues;
+  config::TomlSection top(root, "", name, issues);
+  if (auto t = top.Table("ingest")) {
     std::string udp;
-    t.String("udp", udp);
+    Assign(t->String("udp"), udp);
     if (!udp.empty() && !SplitHostPort(udp, config.udp_address, config.udp_port)) {
-      t.Issue(*t.Find("udp"), "ingest.udp must be \"address:port\"");
+      t->Fail("udp", "must be \"address:port\"");
     }
-    t.String("unix", config.unix_path);
-    t.Integer("max_streams", config.pipeline.max_streams, 1, 1024);
-  });
-  section("features", [&](StrictTable& t) {
-    t.Integer("window", config.pipeline.window, 64, 65536);
-    t.Integer("hop", config.pipeline.hop, 1, 65536);
-    t.Integer("bands", config.pipeline.band_count, 1, 64);
-  });
-  section("baseline", [&](StrictTable& t) {
-    t.Integer("learn_windows", config.pipeline.learn_windows, 50, 1'000'000);
-    t.Number("quantile", config.pipeline.baseline_quantile, 0.5, 1.0);
-    t.Number("margin", config.pipeline.baseline_margin, 0.5, 100.0);
-    t.String("save_dir", config.pipeline.baseline_dir);
-  });
-  section("alerts", [&](StrictTable& t) {
-    AlertPolicy& policy = config.pipeline.alert_policy;
-    t.String("relay_socket", config.relay_socket);
-    t.Integer("k", policy.k, 1, 1000);
-    t.Integer("n", policy.n, 1, 1000);
-    t.Integer("clear_windows", policy.clear_windows, 1, 100000);
-    t.Number("major_ratio", policy.major_ratio, 1.0, 1000.0);
-    t.Number("critical_ratio", policy.critical_ratio, 1.0, 1000.0);
-    t.Number("max_per_minute", policy.max_events_per_minute, 0.01, 6000.0);
-    t.Number("burst", policy.burst, 1.0, 1000.0);
-    if (policy.k > policy.n) t.Issue(*t.Find("k"), "alerts.k must not exceed alerts.n");
-  });
-  section("mqtt", [&](StrictTable& t) {
-    MqttConfig mqtt;
-    t.String("host", mqtt.host);
-    t.Integer("port", mqtt.port, 1, 65535);
-    t.String("topic", mqtt.topic);
-    t.String("client_id", mqtt.client_id);
-    config.mqtt = mqtt;
-  });
-  if (const toml::value* streams = top.Find("stream")) {
-    if (!streams->is_array()) {
-      top.Issue(*streams, "stream must be an array of tables ([[stream]])");
-    } else {
-      std::set<uint32_t> ids;
-      for (size_t i = 0; i < streams->as_array().size(); ++i) {
-        const toml::value& entry = streams->as_array()[i];
-        StrictTable t(entry, fmt::format("stream[{}]", i), name, issues);
-        if (!entry.is_table()) {
-          t.Issue(entry, "stream entries must be tables");
-          continue;
-        }
-        StreamConfig stream;
-        if (t.Find("id") == nullptr) t.Issue(entry, fmt::format("stream[{}].id is required", i));
-        t.Integer("id", stream.id, 0, 0xffffffff);
-        t.String("name", stream.name);
-        t.String("model", stream.model_file);
-        t.Finish();
-        if (!ids.insert(stream.id).second) t.Issue(entry, fmt::format("stream id {} appears twice", stream.id));
-        if (stream.name.empty()) stream.name = fmt::format("stream-{}", stream.id);
-        config.pipeline.stream_names[stream.id] = stream.name;
-        config.streams.push_back(stream);
-      }
-    }
+    Assign(t->String("unix"), config.unix_path);
+    Assign(t->Integer("max_streams", 1, 1024), config.pipeline.max_streams);
+    t->RejectUnknownKeys();
   }
-  top.Finish();
-  if (config.pipeline.hop > config.pipeline.window) issues.push_back(name + ": features.hop must not exceed features.window");
+  if (auto t = top.Table("features")) {
+    Assign(t->Integer("window", 64, 65536), config.pipeline.window);
+    Assign(t->Integer("hop", 1, 65536), config.pipeline.hop);
+    Assign(t->Integer("bands", 1, 64), config.pipeline.band_count);
+    if (config.pipeline.hop > config.pipeline.window) t->Fail("hop", "must not exceed features.window");
+    t->RejectUnknownKeys();
+  }
+  if (auto t = top.Table("baseline")) {
+    Assign(t->Integer("learn_windows", 50, 1'000'000), config.pipeline.learn_windows);
+    Assign(t->Number("quantile", 0.5, 1.0), config.pipeline.baseline_quantile);
+    Assign(t->Number("margin", 0.5, 100.0), config.pipeline.baseline_margin);
+    Assign(t->String("save_dir"), config.pipeline.baseline_dir);
+    t->RejectUnknownKeys();
+  }
+  if (auto t = top.Table("alerts")) {
+    AlertPolicy& policy = config.pipeline.alert_policy;
+    Assign(t->String("relay_socket"), config.relay_socket);
+    Assign(t->Integer("k", 1, 1000), policy.k);
+    Assign(t->Integer("n", 1, 1000), policy.n);
+    Assign(t->Integer("clear_windows", 1, 100000), policy.clear_windows);
+    Assign(t->Number("major_ratio", 1.0, 1000.0), policy.major_ratio);
+    Assign(t->Number("critical_ratio", 1.0, 1000.0), policy.critical_ratio);
+    Assign(t->Number("max_per_minute", 0.01, 6000.0), policy.max_events_per_minute);
+    Assign(t->Number("burst", 1.0, 1000.0), policy.burst);
+    if (policy.k > policy.n) t->Fail("k", "must not exceed alerts.n");
+    t->RejectUnknownKeys();
+  }
+  if (auto t = top.Table("mqtt")) {
+    MqttConfig mqtt;
+    Assign(t->String("host"), mqtt.host);
+    Assign(t->Integer("port", 1, 65535), mqtt.port);
+    Assign(t->String("topic"), mqtt.topic);
+    Assign(t->String("client_id"), mqtt.client_id);
+    t->RejectUnknownKeys();
+    config.mqtt = mqtt;
+  }
+  std::set<uint32_t> ids;
+  for (auto& t : top.TableArray("stream")) {
+    StreamConfig stream;
+    auto id = t.Integer("id", 0, 0xffffffff, true);
+    Assign(id, stream.id);
+    Assign(t.String("name"), stream.name);
+    Assign(t.String("model"), stream.model_file);
+    t.RejectUnknownKeys();
+    if (id && !ids.insert(stream.id).second) t.Fail("id", fmt::format("stream id {} appears twice", stream.id));
+    if (stream.name.empty()) stream.name = fmt::format("stream-{}", stream.id);
+    config.pipeline.stream_names[stream.id] = stream.name;
+    config.streams.push_back(stream);
+  }
+  top.RejectUnknownKeys();
   if (config.udp_address.empty() && config.unix_path.empty() && !config.mqtt) {
-    issues.push_back(name + ": no ingest configured (ingest.udp, ingest.unix or [mqtt])");
+    issues.push_back({name, 0, "no ingest configured (ingest.udp, ingest.unix or [mqtt])"});
   }
   if (!issues.empty()) {
     std::string message;
-    for (const auto& issue : issues) message += (message.empty() ? "" : "\n") + issue;
+    for (const auto& issue : issues) message += (message.empty() ? "" : "\n") + issue.ToString();
     return MakeError(ErrorCode::kInvalidArgument, message);
   }
   return config;

@@ -80,8 +80,8 @@ id = 1
   ASSERT_FALSE(config);
   const std::string& message = config.error().message;
   EXPECT_NE(message.find("w.toml:3: unknown key ingest.colour"), std::string::npos) << message;
-  EXPECT_NE(message.find("w.toml:5: features.window must be an integer"), std::string::npos) << message;
-  EXPECT_NE(message.find("w.toml:7: alerts.k must not exceed alerts.n"), std::string::npos) << message;
+  EXPECT_NE(message.find("w.toml:5: features.window: must be an integer"), std::string::npos) << message;
+  EXPECT_NE(message.find("w.toml:7: alerts.k: must not exceed alerts.n"), std::string::npos) << message;
   EXPECT_NE(message.find("stream id 1 appears twice"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown key surprise"), std::string::npos) << message;
 }
