@@ -1,0 +1,34 @@
+#include "daemon/relay/fake_mqtt_session.h"
+
+namespace uplinkd::relay {
+
+FakeMqttSession::FakeMqttSession(FakeMqttBroker& broker, SocketOptions options, MqttSessionHandlers handlers)
+    : broker_(broker), options_(std::move(options)), handlers_(std::move(handlers)) {
+  broker_.session_ = this;
+  ++broker_.sessions_made_;
+}
+
+FakeMqttSession::~FakeMqttSession() {
+  if (broker_.session_ == this) broker_.session_ = nullptr;
+}
+
+Result<void> FakeMqttSession::Connect() {
+  connect_called_ = true;
+  if (broker_.connect_fails()) return MakeError(ErrorCode::kUnavailable, "connection refused", 111);
+  return {};
+}
+
+Result<int> FakeMqttSession::Publish(const std::string& topic, const std::string& payload, int qos) {
+  if (broker_.publish_fails()) return MakeError(ErrorCode::kUnavailable, "the connection was lost");
+  int message_id = next_message_id_++;
+  published_.push_back({message_id, topic, payload, qos});
+  return message_id;
+}
+
+MqttSessionFactory FakeMqttBroker::Factory() {
+  return [this](const SocketOptions& options, MqttSessionHandlers handlers) -> Result<std::unique_ptr<MqttSession>> {
+    return std::unique_ptr<MqttSession>(std::make_unique<FakeMqttSession>(*this, options, std::move(handlers)));
+  };
+}
+
+}  // namespace uplinkd::relay
