@@ -34,6 +34,11 @@ struct ProbeTarget {
 // "icmp 203.0.113.10", "tcp 203.0.113.10:443", "dns 192.0.2.53 example.com", for logs and state.
 std::string DescribeProbeTarget(const ProbeTarget& target);
 
+// IP bytes (headers included, both directions) one answered probe to `target` costs: what the
+// carrier bills. ICMP echo without payload is 2 x 28 bytes over IPv4; the TCP kinds count the
+// handshake and an RST close; HTTPS counts a typical TLS 1.3 handshake with a certificate chain.
+uint64_t ProbeBytes(const ProbeTarget& target);
+
 struct HealthSettings {
   std::vector<ProbeTarget> targets;
   // k of n: a round is good when at least `reliability` targets answer (1 <= k <= n).
@@ -50,7 +55,7 @@ struct HealthSettings {
   std::chrono::milliseconds timeout_min{100};
   std::chrono::milliseconds timeout{1000};
 
-  // Rounds kept for the windowed RTT, jitter and loss.
+  // Probes kept for the windowed RTT, jitter and loss (20 steady probes: the last 9 s).
   uint32_t window = 20;
   // Hysteresis: consecutive bad confirmation rounds before Down (fast), consecutive good rounds
   // before Up (cautious), and the least time a Wan stays Down before it may come Up again; the
@@ -78,5 +83,11 @@ struct HealthSettings {
 
   friend bool operator==(const HealthSettings&, const HealthSettings&) = default;
 };
+
+// Bytes per hour that steady probing costs while the Wan is Up: one probe per steady_interval,
+// taking the targets in turn.
+uint64_t SteadyProbeBytesPerHour(const HealthSettings& settings);
+// Bytes per hour of recovery rounds (every target each recovery_interval) while the Wan is Down.
+uint64_t RecoveryProbeBytesPerHour(const HealthSettings& settings);
 
 }  // namespace uplinkd::policy
