@@ -5,7 +5,10 @@ namespace uplinkd::modem {
 ModemFleet::ModemFleet(std::vector<ModemProfile> profiles, ModemSupervisor::Dependencies dependencies,
                        ModemSupervisor::StateSink on_state, ModemSupervisor::EventSink on_event)
     : dependencies_(dependencies) {
+  uint32_t position = 0;
   for (auto& profile : profiles) {
+    if (!profile.ppp_unit) profile.ppp_unit = position;  // ppp0 for the first modem, ppp1, ...
+    ++position;
     supervisors_.push_back(
         std::make_unique<ModemSupervisor>(std::move(profile), dependencies_, on_state, on_event));
   }

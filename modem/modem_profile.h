@@ -67,6 +67,9 @@ struct RecoverySettings {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(120)};
   // Waiting for 3GPP registration after enable before it counts as a failed attempt.
   std::chrono::milliseconds registration_timeout{std::chrono::seconds(180)};
+  // A DHCP or PPP bearer: how long the helper (udhcpc, pppd) may take to bring up the IP
+  // configuration, after the connect and after a lost lease, before the attempt counts as failed.
+  std::chrono::milliseconds ip_config_timeout{std::chrono::seconds(30)};
 
   friend bool operator==(const RecoverySettings&, const RecoverySettings&) = default;
 };
@@ -79,6 +82,8 @@ struct ModemProfile {
   RecoverySettings recovery;
   // Modem.Signal.Setup rate; 0 leaves extended signal reporting off.
   std::chrono::seconds signal_refresh_rate{10};
+  // pppd's unit for a PPP bearer (interface pppN); unset: the fleet uses the profile's position.
+  std::optional<uint32_t> ppp_unit;
 
   friend bool operator==(const ModemProfile&, const ModemProfile&) = default;
 };

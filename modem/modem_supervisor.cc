@@ -79,6 +79,7 @@ void ModemSupervisor::OnModemRemoved() {
   if (path_.empty()) return;
   log_.Warning("{}: modem {} vanished from {}", profile_.name, info_.equipment_identifier, path_);
   if (state_.wan_up) MarkWanDown("modem vanished", true);
+  StopIpClient();
   ++generation_;
   operation_ = Operation::kNone;
   ClearExpectation();
@@ -145,13 +146,13 @@ void ModemSupervisor::Emit(ModemEventKind kind, std::string message) {
   if (on_event_) on_event_(ModemEvent{profile_.name, kind, std::move(message)});
 }
 
-void ModemSupervisor::MarkWanDown(const std::string& reason, bool count_drop) {
+void ModemSupervisor::MarkWanDown(const std::string& reason, bool count_drop, SupervisorPhase phase) {
   bool was_up = state_.wan_up;
   state_.wan_up = false;
   state_.bearer_connected = false;
   if (count_drop && was_up) ++state_.counters.bearer_drops;
   state_.last_error = reason;
-  SetPhase(SupervisorPhase::kBackingOff);
+  SetPhase(phase);
   // The policy layer hears it before anything else happens: this is the fast failover signal.
   Publish();
   if (was_up) {
@@ -194,12 +195,26 @@ void ModemSupervisor::Reconcile() {
         ArmBackoff(recovery_.DelayAfterDrop());
       } else {
         ClearExpectation();  // whatever we were waiting to see, the Wan is up
+        if (ip_client_) return;  // the helper owns the configuration and reports its changes
         const BearerInfo* bearer = ActiveBearer();
         bool changed = bearer->interface != state_.interface ||
                        (bearer->ipv4_method == BearerIpMethod::kStatic && bearer->ipv4 != state_.ipv4) ||
                        (bearer->ipv6_method == BearerIpMethod::kStatic && bearer->ipv6 != state_.ipv6);
         if (changed) ApplyBearer(*bearer);
         return;
+      }
+    }
+    // 1b. A DHCP client or pppd whose bearer is gone stops (the Wan, if it was up, is down by now).
+    if (ip_client_) {
+      const BearerInfo* served = info_.FindBearer(ip_client_bearer_);
+      if (!served || !served->connected || !RegisteredForData()) {
+        std::string what = IpClientWhat();
+        bool was_configuring = !ip_lease_;
+        StopIpClient();
+        if (was_configuring) {
+          Fail(fmt::format("bearer lost while waiting for the {}", what), true);
+          return;
+        }
       }
     }
     // 2. Stopped for an operator (PIN rejected, PUK, unreadable secret, unsupported bearer).
@@ -533,11 +548,15 @@ void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
   bool v6_static = bearer.ipv6_method == BearerIpMethod::kStatic && bearer.ipv6.has_value();
   if (!v4_static && !v6_static) {
     BearerIpMethod method = bearer.ipv4_method != BearerIpMethod::kUnknown ? bearer.ipv4_method : bearer.ipv6_method;
+    if ((method == BearerIpMethod::kDhcp || method == BearerIpMethod::kPpp) && deps_.ip_clients) {
+      ConfigureThroughClient(bearer, method);
+      return;
+    }
     std::string message;
     if (method == BearerIpMethod::kPpp) {
-      message = fmt::format("bearer on {} needs PPP (pppd on the port); uplinkd does not run pppd yet", bearer.interface);
+      message = fmt::format("bearer on {} needs PPP (pppd on the port); no PPP helper is configured", bearer.interface);
     } else if (method == BearerIpMethod::kDhcp) {
-      message = fmt::format("bearer on {} needs DHCP; uplinkd does not run a DHCP client yet", bearer.interface);
+      message = fmt::format("bearer on {} needs DHCP; no DHCP client is configured", bearer.interface);
     } else {
       message = fmt::format("bearer on {} reports no usable IP configuration", bearer.interface);
     }
@@ -547,25 +566,32 @@ void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
     return;
   }
   if (auto applied = ApplyStaticConfig(bearer); !applied) {
-    std::string message = fmt::format("cannot configure {}: {}", bearer.interface, Describe(applied.error()));
-    bearer_path_.clear();
-    abandoned_bearer_ = bearer.path;  // until our next connect: its disconnect may show late
-    Fail(message, false);
-    // Tear the unusable bearer down so the next attempt starts clean.
-    operation_ = Operation::kDisconnect;
-    deps_.edge->Disconnect(path_, bearer.path, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void>) {
-      operation_ = Operation::kNone;
-      Reconcile();
-    }));
+    Fail(fmt::format("cannot configure {}: {}", bearer.interface, Describe(applied.error())), false);
+    AbandonBearer(bearer.path);
     return;
   }
-  bool was_up = state_.wan_up;
   bearer_path_ = bearer.path;
+  MarkWanUp(bearer.interface, v4_static ? bearer.ipv4 : std::nullopt, v6_static ? bearer.ipv6 : std::nullopt);
+}
+
+void ModemSupervisor::AbandonBearer(const std::string& bearer_path) {
+  bearer_path_.clear();
+  abandoned_bearer_ = bearer_path;  // until our next connect: its disconnect may show late
+  operation_ = Operation::kDisconnect;
+  deps_.edge->Disconnect(path_, bearer_path, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void>) {
+    operation_ = Operation::kNone;
+    Reconcile();
+  }));
+}
+
+void ModemSupervisor::MarkWanUp(const std::string& interface, std::optional<BearerIpConfig> ipv4,
+                                std::optional<BearerIpConfig> ipv6) {
+  bool was_up = state_.wan_up;
   state_.wan_up = true;
   state_.bearer_connected = true;
-  state_.interface = bearer.interface;
-  state_.ipv4 = v4_static ? bearer.ipv4 : std::nullopt;
-  state_.ipv6 = v6_static ? bearer.ipv6 : std::nullopt;
+  state_.interface = interface;
+  state_.ipv4 = std::move(ipv4);
+  state_.ipv6 = std::move(ipv6);
   state_.dns = profile_.apn.dns;
   if (state_.dns.empty()) {
     if (state_.ipv4) state_.dns.insert(state_.dns.end(), state_.ipv4->dns.begin(), state_.ipv4->dns.end());
@@ -603,19 +629,165 @@ void ModemSupervisor::ApplyBearer(const BearerInfo& bearer) {
   }
 }
 
+std::string ModemSupervisor::IpClientWhat() const {
+  return fmt::format("{} on {}", ip_client_request_.kind == BearerIpClientKind::kDhcp ? "DHCP lease" : "PPP link",
+                     ip_client_request_.interface);
+}
+
+void ModemSupervisor::ConfigureThroughClient(const BearerInfo& bearer, BearerIpMethod method) {
+  bearer_path_ = bearer.path;
+  ClearExpectation();  // the bearer is connected; from here the helper's timer bounds the wait
+  if (ip_client_ && ip_client_bearer_ == bearer.path) {
+    if (!state_.wan_up) SetPhase(SupervisorPhase::kConfiguring);
+    return;
+  }
+  StopIpClient();
+  BearerIpClientRequest request;
+  request.kind = method == BearerIpMethod::kDhcp ? BearerIpClientKind::kDhcp : BearerIpClientKind::kPpp;
+  request.modem_name = profile_.name;
+  request.interface = bearer.interface;
+  request.ppp_unit = profile_.ppp_unit.value_or(0);
+  if (request.kind == BearerIpClientKind::kPpp) {
+    // With PPP the host authenticates (PAP/CHAP) inside pppd, not the modem.
+    request.user = profile_.apn.user;
+    if (!profile_.apn.password_file.empty()) {
+      auto password = deps_.read_secret(profile_.apn.password_file);
+      if (!password) {
+        Hold("cannot read the APN password for pppd: " + Describe(password.error()), false);
+        return;
+      }
+      request.password = std::move(*password);
+    }
+  }
+  uint64_t serial = ++ip_client_serial_;
+  auto guarded = [this, serial](auto fn) {
+    return this->Guard([this, serial, fn](auto&&... args) {
+      if (serial != ip_client_serial_ || !ip_client_) return;
+      (this->*fn)(std::forward<decltype(args)>(args)...);
+    });
+  };
+  BearerIpClient::Listener listener;
+  listener.configured = guarded(&ModemSupervisor::OnIpClientConfigured);
+  listener.lost = guarded(&ModemSupervisor::OnIpClientLost);
+  listener.exited = guarded(&ModemSupervisor::OnIpClientExited);
+  ip_client_request_ = request;
+  auto client = deps_.ip_clients->Start(request, std::move(listener));
+  request.password.clear();
+  ip_client_request_.password.clear();
+  if (!client) {
+    Fail(fmt::format("cannot start the {} helper for {}: {}", BearerIpClientKindName(request.kind), bearer.interface,
+                     Describe(client.error())),
+         false);
+    AbandonBearer(bearer.path);
+    return;
+  }
+  ip_client_ = std::move(*client);
+  ip_client_bearer_ = bearer.path;
+  ip_lease_ = false;
+  log_.Info("{}: bearer on {} uses {}: helper started", profile_.name, bearer.interface,
+            BearerIpClientKindName(request.kind));
+  SetPhase(SupervisorPhase::kConfiguring);
+  ArmIpClientTimer();
+}
+
+void ModemSupervisor::ArmIpClientTimer() {
+  ip_client_timer_ = deps_.scheduler->RunAfter(profile_.recovery.ip_config_timeout, Guard([this] {
+    ip_client_timer_ = TimerHandle();
+    OnIpClientTimeout();
+  }));
+}
+
+void ModemSupervisor::OnIpClientConfigured(const BearerIpLease& lease) {
+  const BearerInfo* bearer = info_.FindBearer(ip_client_bearer_);
+  if (!bearer || !bearer->connected || !RegisteredForData()) {
+    Reconcile();  // stops the helper
+    return;
+  }
+  if (!lease.applied_by_client) {
+    if (auto applied = ApplyAddresses(lease.interface, {lease.ipv4.address}, lease.ipv4.mtu); !applied) {
+      std::string message = fmt::format("cannot apply the {}: {}", IpClientWhat(), Describe(applied.error()));
+      std::string served = ip_client_bearer_;
+      if (state_.wan_up) MarkWanDown(message, true);
+      StopIpClient();
+      Fail(message, false);
+      AbandonBearer(served);
+      Reconcile();
+      return;
+    }
+  }
+  ip_client_timer_.Cancel();
+  ip_lease_ = true;
+  bearer_path_ = ip_client_bearer_;
+  MarkWanUp(lease.interface, lease.ipv4, std::nullopt);
+}
+
+void ModemSupervisor::OnIpClientLost(const std::string& reason) {
+  std::string message = fmt::format("{} lost: {}", IpClientWhat(), reason);
+  ip_lease_ = false;
+  if (state_.wan_up) {
+    MarkWanDown(message, true, SupervisorPhase::kConfiguring);
+  } else {
+    RemoveAppliedAddresses();
+    state_.last_error = message;
+    SetPhase(SupervisorPhase::kConfiguring);
+  }
+  log_.Warning("{}: {}; the helper keeps trying", profile_.name, message);
+  ArmIpClientTimer();
+  Publish();
+}
+
+void ModemSupervisor::OnIpClientExited(const std::string& reason) {
+  std::string message = fmt::format("{} helper exited: {}", BearerIpClientKindName(ip_client_request_.kind), reason);
+  std::string served = ip_client_bearer_;
+  StopIpClient();
+  if (state_.wan_up) {
+    // Bearer lost as far as traffic goes: down at once, then the normal recovery.
+    MarkWanDown(message, true);
+    ArmBackoff(recovery_.DelayAfterDrop());
+  } else {
+    Fail(message, true);
+  }
+  AbandonBearer(served);
+  Reconcile();
+}
+
+void ModemSupervisor::OnIpClientTimeout() {
+  std::string message = fmt::format("no {} within {} s", IpClientWhat(),
+                                    profile_.recovery.ip_config_timeout.count() / 1000);
+  std::string served = ip_client_bearer_;
+  StopIpClient();
+  Fail(message, true);
+  AbandonBearer(served);
+  Reconcile();
+}
+
+void ModemSupervisor::StopIpClient() {
+  if (ip_client_) log_.Info("{}: stopping the {} helper", profile_.name, BearerIpClientKindName(ip_client_request_.kind));
+  ++ip_client_serial_;
+  ip_client_.reset();
+  ip_client_bearer_.clear();
+  ip_lease_ = false;
+  ip_client_timer_.Cancel();
+}
+
 Result<void> ModemSupervisor::ApplyStaticConfig(const BearerInfo& bearer) {
-  net::RoutingEdge& routing = *deps_.routing;
-  auto link = routing.GetLink(bearer.interface);
-  if (!link) return tl::unexpected(link.error());
   bool v4 = bearer.ipv4_method == BearerIpMethod::kStatic && bearer.ipv4;
   bool v6 = bearer.ipv6_method == BearerIpMethod::kStatic && bearer.ipv6;
   uint32_t mtu = v4 && bearer.ipv4->mtu ? bearer.ipv4->mtu : (v6 ? bearer.ipv6->mtu : 0);
-  if (mtu != 0 && link->mtu != mtu) {
-    if (auto done = routing.SetMtu(link->index, mtu); !done) return done;
-  }
   std::vector<net::IpPrefix> desired;
   if (v4) desired.push_back(bearer.ipv4->address);
   if (v6) desired.push_back(bearer.ipv6->address);
+  return ApplyAddresses(bearer.interface, desired, mtu);
+}
+
+Result<void> ModemSupervisor::ApplyAddresses(const std::string& interface, const std::vector<net::IpPrefix>& desired,
+                                             uint32_t mtu) {
+  net::RoutingEdge& routing = *deps_.routing;
+  auto link = routing.GetLink(interface);
+  if (!link) return tl::unexpected(link.error());
+  if (mtu != 0 && link->mtu != mtu) {
+    if (auto done = routing.SetMtu(link->index, mtu); !done) return done;
+  }
   for (const auto& old : applied_addresses_) {
     if (applied_link_index_ != link->index || std::find(desired.begin(), desired.end(), old) == desired.end()) {
       if (auto removed = routing.RemoveAddress({applied_link_index_, old}); !removed) {
@@ -718,6 +890,7 @@ Result<void> ModemSupervisor::ResumeAfterOperator() {
 }
 
 void ModemSupervisor::Shutdown() {
+  StopIpClient();  // pppd ends its PPP session; udhcpc stops (the address below is removed anyway)
   ++generation_;
   backoff_timer_.Cancel();
   wait_timer_.Cancel();

@@ -19,6 +19,7 @@
 #include "daemon/core/result.h"
 #include "daemon/core/scheduler.h"
 #include "daemon/net/routing_edge.h"
+#include "modem/bearer_ip_client.h"
 #include "modem/modem_manager_edge.h"
 #include "modem/modem_profile.h"
 #include "modem/modem_wan_state.h"
@@ -35,6 +36,9 @@ class ModemSupervisor {
     std::function<double()> uniform01;  // [0, 1): the jitter source
     // Reads the PIN and the APN password at use; ReadSecretFile when empty.
     std::function<Result<std::string>(const std::string& path)> read_secret;
+    // Runs the DHCP client / pppd for DHCP and PPP bearers; without it those bearers are
+    // reported as unsupported.
+    BearerIpClientLauncher* ip_clients = nullptr;
   };
   using StateSink = std::function<void(const ModemWanState&)>;
   using EventSink = std::function<void(const ModemEvent&)>;
@@ -79,7 +83,10 @@ class ModemSupervisor {
   bool RegisteredForData() const;
   const BearerInfo* ActiveBearer() const;
   bool WanStillUsable() const;
-  void MarkWanDown(const std::string& reason, bool count_drop);
+  void MarkWanDown(const std::string& reason, bool count_drop,
+                   SupervisorPhase phase = SupervisorPhase::kBackingOff);
+  void MarkWanUp(const std::string& interface, std::optional<BearerIpConfig> ipv4,
+                 std::optional<BearerIpConfig> ipv6);
 
   void HandleLock();
   void HandleFailedState();
@@ -90,7 +97,21 @@ class ModemSupervisor {
   void StartSignalSetup();
   void ApplyBearer(const BearerInfo& bearer);
   Result<void> ApplyStaticConfig(const BearerInfo& bearer);
+  Result<void> ApplyAddresses(const std::string& interface, const std::vector<net::IpPrefix>& desired, uint32_t mtu);
   void RemoveAppliedAddresses();
+  // Disconnects a bearer we will not use (configuration failed, helper died) so the next attempt
+  // starts clean.
+  void AbandonBearer(const std::string& bearer_path);
+
+  // DHCP and PPP bearers: the helper process and what it reports.
+  void ConfigureThroughClient(const BearerInfo& bearer, BearerIpMethod method);
+  void OnIpClientConfigured(const BearerIpLease& lease);
+  void OnIpClientLost(const std::string& reason);
+  void OnIpClientExited(const std::string& reason);
+  void OnIpClientTimeout();
+  void ArmIpClientTimer();
+  void StopIpClient();
+  std::string IpClientWhat() const;  // "DHCP lease on wwan0" / "PPP link on ttyUSB2"
 
   // Records a failed attempt and schedules what comes next (retry, cycle or reset).
   void Fail(const std::string& message, bool escalatable);
@@ -144,6 +165,13 @@ class ModemSupervisor {
   std::optional<OperatorHold> hold_;
   std::optional<size_t> rejected_pin_hash_;  // never send this PIN again
   bool sim_missing_reported_ = false;
+
+  std::unique_ptr<BearerIpClient> ip_client_;
+  BearerIpClientRequest ip_client_request_;
+  std::string ip_client_bearer_;  // the bearer the helper serves
+  uint64_t ip_client_serial_ = 0;  // bumps on every stop: a late report of an old helper is ignored
+  bool ip_lease_ = false;          // the helper's configuration is in place
+  TimerHandle ip_client_timer_;
 
   // What this supervisor put on the kernel, so it removes exactly that.
   int applied_link_index_ = 0;

@@ -54,6 +54,7 @@ const char* SupervisorPhaseName(SupervisorPhase phase) {
     case SupervisorPhase::kEnabling: return "enabling";
     case SupervisorPhase::kWaitingForRegistration: return "waiting-for-registration";
     case SupervisorPhase::kConnecting: return "connecting";
+    case SupervisorPhase::kConfiguring: return "configuring";
     case SupervisorPhase::kConnected: return "connected";
     case SupervisorPhase::kBackingOff: return "backing-off";
     case SupervisorPhase::kCycling: return "cycling";

@@ -51,6 +51,7 @@ enum class SupervisorPhase {
   kEnabling,
   kWaitingForRegistration,
   kConnecting,              // Simple.Connect in flight
+  kConfiguring,             // bearer up, waiting for its DHCP lease or PPP link (helper running)
   kConnected,               // bearer up and its IP configuration applied: the Wan is usable
   kBackingOff,              // waiting before the next connect attempt
   kCycling,                 // escalation 1: disable then enable
@@ -133,7 +134,7 @@ enum class ModemEventKind {
   kEscalatedReset,
   kModemVanished,
   kModemAdopted,
-  kUnsupportedBearer,  // a bearer method (PPP/DHCP) uplinkd cannot configure
+  kUnsupportedBearer,  // a bearer method uplinkd cannot configure (no helper for it)
 };
 
 struct ModemEvent {

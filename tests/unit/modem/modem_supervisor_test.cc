@@ -10,6 +10,7 @@
 
 #include "daemon/core/fake_scheduler.h"
 #include "daemon/net/fake_routing_edge.h"
+#include "modem/fake_bearer_ip_client_launcher.h"
 #include "modem/fake_modem_manager.h"
 #include "modem/modem_fleet.h"
 
@@ -88,6 +89,7 @@ class ModemLayerTest : public ::testing::Test {
     dependencies.scheduler = &scheduler_;
     dependencies.routing = &kernel_;
     dependencies.uniform01 = [this] { return uniform_; };
+    if (use_ip_clients_) dependencies.ip_clients = &ip_clients_;
     fleet_ = std::make_unique<ModemFleet>(
         std::move(profiles), dependencies,
         [this](const ModemWanState& state) { published_.push_back({scheduler_.Now(), state}); },
@@ -134,6 +136,8 @@ class ModemLayerTest : public ::testing::Test {
   FakeModemManager mm_{scheduler_};
   net::FakeRoutingEdge kernel_;
   double uniform_ = 0.5;  // jitter factor exactly 1: back-off delays are the nominal ones
+  FakeBearerIpClientLauncher ip_clients_{scheduler_};
+  bool use_ip_clients_ = false;
   std::unique_ptr<ModemFleet> fleet_;
   std::vector<Published> published_;
   std::vector<ModemEvent> events_;
@@ -689,6 +693,277 @@ TEST_F(ModemLayerTest, ShutdownRemovesOnlyWhatTheSupervisorAdded) {
   EXPECT_EQ(AddressesOn(wwan0_), std::vector<net::IpPrefix>{Prefix("192.0.2.1/24")});
   EXPECT_TRUE(AddressesOn(wwan1_).empty());
   EXPECT_FALSE(State("modem1").wan_up);
+}
+
+
+// DHCP and PPP bearers: the helper (udhcpc, pppd) is a fake that the test plays.
+class BearerIpClientTest : public ModemLayerTest {
+ protected:
+  void SetUp() override {
+    ModemLayerTest::SetUp();
+    use_ip_clients_ = true;
+  }
+  void AddModem(const std::string& id, const std::string& imei, const std::string& interface, BearerIpMethod method) {
+    auto spec = Spec(id, imei, interface, "100.64.1.2/30", "100.64.1.1");  // ignored for DHCP and PPP
+    spec.ipv4_method = method;
+    mm_.AddModem(spec);
+  }
+  static BearerIpLease DhcpLease(const char* address, const char* router) {
+    return BearerIpLease{"wwan0", BearerIpConfig{Prefix(address), Ip(router), {Ip("198.51.100.53")}, 1400}, false};
+  }
+  static BearerIpLease PppLink(const char* interface, const char* local, const char* peer) {
+    return BearerIpLease{interface, BearerIpConfig{Prefix(local), Ip(peer), {Ip("198.51.100.53"), Ip("198.51.100.54")}, 0},
+                         true};
+  }
+  bool BearerConnected(const std::string& id) {
+    const ModemInfo* info = mm_.Info(id);
+    for (const auto& bearer : info->bearers) {
+      if (bearer.connected) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(BearerIpClientTest, ADhcpBearerRunsTheClientAndTheWanComesUpWithTheLease) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  EXPECT_EQ(State("modem1").phase, SupervisorPhase::kConfiguring);
+  EXPECT_FALSE(State("modem1").wan_up);
+  ASSERT_TRUE(ip_clients_.running("modem1"));
+  const BearerIpClientRequest* request = ip_clients_.last_request("modem1");
+  EXPECT_EQ(request->kind, BearerIpClientKind::kDhcp);
+  EXPECT_EQ(request->interface, "wwan0");
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
+
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  const ModemWanState& state = State("modem1");
+  EXPECT_TRUE(state.wan_up) << state.last_error;
+  EXPECT_EQ(state.phase, SupervisorPhase::kConnected);
+  EXPECT_EQ(state.interface, "wwan0");
+  ASSERT_TRUE(state.ipv4);
+  EXPECT_EQ(state.ipv4->address, Prefix("100.64.7.10/24"));
+  EXPECT_EQ(state.ipv4->gateway, Ip("100.64.7.1"));
+  EXPECT_EQ(state.dns, std::vector<net::IpAddress>{Ip("198.51.100.53")});
+  // uplinkd applies the lease itself (the udhcpc script only reports it).
+  EXPECT_EQ(AddressesOn(wwan0_), std::vector<net::IpPrefix>{Prefix("100.64.7.10/24")});
+  EXPECT_EQ(kernel_.GetLink("wwan0")->mtu, 1400u);
+  EXPECT_TRUE(kernel_.GetLink("wwan0")->admin_up);
+  EXPECT_EQ(CountEvents("modem1", ModemEventKind::kWanUp), 1);
+  EXPECT_EQ(CountEvents("modem1", ModemEventKind::kUnsupportedBearer), 0);
+
+  // A renewal with the same values changes nothing; one with a new address replaces the old.
+  size_t before = published_.size();
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  EXPECT_EQ(published_.size(), before);
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.11/24", "100.64.7.1"));
+  Settle();
+  EXPECT_EQ(AddressesOn(wwan0_), std::vector<net::IpPrefix>{Prefix("100.64.7.11/24")});
+  EXPECT_EQ(State("modem1").ipv4->address, Prefix("100.64.7.11/24"));
+  EXPECT_EQ(ip_clients_.starts("modem1"), 1u);
+}
+
+TEST_F(BearerIpClientTest, ALostLeaseMarksTheWanDownAtOnceAndTheNextLeaseBringsItBack) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  ASSERT_TRUE(State("modem1").wan_up);
+  size_t before = published_.size();
+  SteadyTime lost_at = scheduler_.Now();
+
+  ip_clients_.Lose("modem1", "DHCP deconfig");
+  Settle();
+  ASSERT_GT(published_.size(), before);
+  EXPECT_FALSE(published_[before].state.wan_up);
+  EXPECT_EQ(published_[before].at, lost_at);
+  EXPECT_EQ(State("modem1").phase, SupervisorPhase::kConfiguring);
+  EXPECT_NE(State("modem1").last_error.find("DHCP lease on wwan0 lost"), std::string::npos);
+  EXPECT_EQ(State("modem1").counters.bearer_drops, 1u);
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
+  EXPECT_TRUE(ip_clients_.running("modem1"));  // udhcpc keeps asking
+  EXPECT_TRUE(BearerConnected("m1"));
+
+  Advance(seconds(10));
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.20/24", "100.64.7.1"));
+  Settle();
+  EXPECT_TRUE(State("modem1").wan_up);
+  EXPECT_EQ(AddressesOn(wwan0_), std::vector<net::IpPrefix>{Prefix("100.64.7.20/24")});
+  EXPECT_EQ(ip_clients_.starts("modem1"), 1u);
+  EXPECT_EQ(mm_.connect_calls("m1"), 1u);
+}
+
+TEST_F(BearerIpClientTest, NoLeaseInTimeStopsTheClientDisconnectsAndRetriesAfterTheBackOff) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  auto profile = Profile("modem1", "860000000000011");
+  profile.recovery.ip_config_timeout = seconds(30);
+  StartFleet({profile});
+  Advance(milliseconds(29999));
+  EXPECT_TRUE(ip_clients_.running("modem1"));
+  EXPECT_EQ(State("modem1").counters.connect_failures, 0u);
+  Advance(milliseconds(1));
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_EQ(ip_clients_.stops("modem1"), 1u);
+  EXPECT_EQ(State("modem1").counters.connect_failures, 1u);
+  EXPECT_NE(State("modem1").last_error.find("no DHCP lease on wwan0 within 30 s"), std::string::npos);
+  EXPECT_EQ(State("modem1").phase, SupervisorPhase::kBackingOff);
+  EXPECT_FALSE(BearerConnected("m1"));  // torn down so the next attempt starts clean
+
+  Advance(milliseconds(1000));  // first back-off step
+  EXPECT_EQ(mm_.connect_calls("m1"), 2u);
+  EXPECT_EQ(ip_clients_.starts("modem1"), 2u);
+  EXPECT_TRUE(ip_clients_.running("modem1"));
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  EXPECT_TRUE(State("modem1").wan_up);
+}
+
+TEST_F(BearerIpClientTest, ABearerLostWhileTheClientRunsStopsIt) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  // Still waiting for the lease: the attempt failed.
+  mm_.DropBearer("m1", std::string(kMe) + "NetworkFailureActivation", "dropped");
+  Settle();
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_EQ(State("modem1").counters.connect_failures, 1u);
+  EXPECT_EQ(State("modem1").phase, SupervisorPhase::kBackingOff);
+
+  // Up, then dropped: down at once, the client stopped, reconnected after the back-off.
+  Advance(milliseconds(1000));
+  ASSERT_TRUE(ip_clients_.running("modem1"));
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  ASSERT_TRUE(State("modem1").wan_up);
+  size_t before = published_.size();
+  mm_.DropBearer("m1", std::string(kMe) + "NetworkFailureActivation", "dropped");
+  Settle();
+  EXPECT_FALSE(published_[before].state.wan_up);
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_EQ(ip_clients_.stops("modem1"), 2u);
+  EXPECT_EQ(State("modem1").counters.bearer_drops, 1u);
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
+  // A late lease from the stopped client is never applied.
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.99/24", "100.64.7.1"));
+  Settle();
+  EXPECT_FALSE(State("modem1").wan_up);
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
+}
+
+TEST_F(BearerIpClientTest, TheModemVanishingStopsTheClient) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  ASSERT_TRUE(State("modem1").wan_up);
+  mm_.RemoveModem("m1");
+  Settle();
+  EXPECT_FALSE(State("modem1").wan_up);
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
+}
+
+TEST_F(BearerIpClientTest, APppBearerRunsPppdWithItsOwnUnitAndCredentialsAndUsesThePppLink) {
+  AddModem("m1", "860000000000011", "ttyUSB2", BearerIpMethod::kPpp);
+  AddModem("m2", "860000000000022", "ttyUSB5", BearerIpMethod::kPpp);
+  auto one = Profile("modem1", "860000000000011");
+  one.apn.user = "gateway";
+  one.apn.password_file = WriteSecret("apn-password", "s3cret");
+  StartFleet({one, Profile("modem2", "860000000000022")});
+  for (const char* name : {"modem1", "modem2"}) {
+    EXPECT_EQ(State(name).phase, SupervisorPhase::kConfiguring) << name;
+    ASSERT_TRUE(ip_clients_.running(name)) << name;
+  }
+  const BearerIpClientRequest* request = ip_clients_.last_request("modem1");
+  EXPECT_EQ(request->kind, BearerIpClientKind::kPpp);
+  EXPECT_EQ(request->interface, "ttyUSB2");
+  EXPECT_EQ(request->ppp_unit, 0u);
+  EXPECT_EQ(request->user, "gateway");
+  EXPECT_EQ(request->password, "s3cret");
+  EXPECT_EQ(ip_clients_.last_request("modem2")->ppp_unit, 1u);
+  EXPECT_TRUE(ip_clients_.last_request("modem2")->password.empty());
+
+  ip_clients_.Configure("modem1", PppLink("ppp0", "10.64.0.5/32", "10.64.0.1"));
+  Settle();
+  const ModemWanState& state = State("modem1");
+  EXPECT_TRUE(state.wan_up) << state.last_error;
+  EXPECT_EQ(state.interface, "ppp0");
+  EXPECT_EQ(state.ipv4->address, Prefix("10.64.0.5/32"));
+  EXPECT_EQ(state.ipv4->gateway, Ip("10.64.0.1"));
+  EXPECT_EQ(state.dns, (std::vector<net::IpAddress>{Ip("198.51.100.53"), Ip("198.51.100.54")}));
+  // pppd configured ppp0 itself: uplinkd touched no link.
+  EXPECT_TRUE(kernel_.ListAddresses(0)->empty());
+  EXPECT_FALSE(State("modem2").wan_up);
+}
+
+TEST_F(BearerIpClientTest, PppdExitingIsABearerLossAndTheSupervisorRedials) {
+  AddModem("m1", "860000000000011", "ttyUSB2", BearerIpMethod::kPpp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  ip_clients_.Configure("modem1", PppLink("ppp0", "10.64.0.5/32", "10.64.0.1"));
+  Settle();
+  ASSERT_TRUE(State("modem1").wan_up);
+  size_t before = published_.size();
+  SteadyTime exited_at = scheduler_.Now();
+
+  ip_clients_.Exit("modem1", "pppd exit status 16");
+  Settle();
+  ASSERT_GT(published_.size(), before);
+  EXPECT_FALSE(published_[before].state.wan_up);
+  EXPECT_EQ(published_[before].at, exited_at);
+  EXPECT_NE(State("modem1").last_error.find("pppd exit status 16"), std::string::npos);
+  EXPECT_EQ(State("modem1").counters.bearer_drops, 1u);
+  EXPECT_EQ(CountEvents("modem1", ModemEventKind::kWanDown), 1);
+  EXPECT_FALSE(BearerConnected("m1"));  // the bearer is disconnected so the modem leaves data mode
+
+  Advance(milliseconds(1000));
+  EXPECT_EQ(mm_.connect_calls("m1"), 2u);
+  EXPECT_EQ(ip_clients_.starts("modem1"), 2u);
+  ip_clients_.Configure("modem1", PppLink("ppp0", "10.64.0.6/32", "10.64.0.1"));
+  Settle();
+  EXPECT_TRUE(State("modem1").wan_up);
+  EXPECT_EQ(State("modem1").counters.reconnects, 1u);
+}
+
+TEST_F(BearerIpClientTest, PppdThatNeverComesUpTimesOutAndPppdThatDiesEarlyIsAFailure) {
+  AddModem("m1", "860000000000011", "ttyUSB2", BearerIpMethod::kPpp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  Advance(seconds(30));
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_NE(State("modem1").last_error.find("no PPP link on ttyUSB2 within 30 s"), std::string::npos);
+  EXPECT_EQ(State("modem1").counters.connect_failures, 1u);
+  EXPECT_EQ(State("modem1").counters.bearer_drops, 0u);
+  EXPECT_FALSE(BearerConnected("m1"));
+
+  Advance(milliseconds(1000));
+  ASSERT_TRUE(ip_clients_.running("modem1"));
+  ip_clients_.Exit("modem1", "pppd exit status 19");  // e.g. authentication failed
+  Settle();
+  EXPECT_EQ(State("modem1").counters.connect_failures, 2u);
+  EXPECT_EQ(State("modem1").counters.bearer_drops, 0u);
+  EXPECT_EQ(State("modem1").phase, SupervisorPhase::kBackingOff);
+  EXPECT_FALSE(BearerConnected("m1"));
+  EXPECT_FALSE(State("modem1").wan_up);
+}
+
+TEST_F(BearerIpClientTest, AHelperThatCannotStartIsAFailureAndTheBearerIsDisconnected) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  ip_clients_.FailNextStart(Error{ErrorCode::kNotFound, "/usr/bin/busybox is not executable", 2});
+  StartFleet({Profile("modem1", "860000000000011")});
+  EXPECT_EQ(State("modem1").counters.connect_failures, 1u);
+  EXPECT_NE(State("modem1").last_error.find("busybox"), std::string::npos);
+  EXPECT_FALSE(BearerConnected("m1"));
+  Advance(milliseconds(1000));
+  EXPECT_TRUE(ip_clients_.running("modem1"));
+}
+
+TEST_F(BearerIpClientTest, ShutdownStopsTheHelper) {
+  AddModem("m1", "860000000000011", "wwan0", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
+  Settle();
+  fleet_->Shutdown();
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_TRUE(AddressesOn(wwan0_).empty());
 }
 
 }  // namespace
