@@ -16,7 +16,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab tools
-  iproute2 nftables iputils-ping wireguard-tools wireguard-go procps util-linux systemd
+  iproute2 nftables iputils-ping wireguard-tools wireguard-go procps util-linux systemd busybox ppp socat
 )
 
 if [ "$(id -u)" -ne 0 ]; then
