@@ -371,6 +371,8 @@ void WanHealthTracker::SetState(WanHealthState state, std::string reason) {
 
 void WanHealthTracker::EnterUp(std::string reason) {
   log_.Notice("wan {}: up ({})", wan_, reason);
+  // Coming back: the outage's lost probes say nothing about the path as it is now.
+  if (health_.state == WanHealthState::kDown) window_.Clear();
   SetState(WanHealthState::kUp, std::move(reason));
   good_streak_ = bad_streak_ = 0;
   CancelProbing();

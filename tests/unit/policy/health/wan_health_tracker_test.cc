@@ -191,6 +191,9 @@ TEST_F(WanHealthTrackerTest, RecoveryNeedsUpRoundsAndTheHoldTime) {
   ASSERT_TRUE(RunUntil(State::kUp, milliseconds(3000)));
   EXPECT_GE(scheduler.Now() - down_at, milliseconds(10000));
   EXPECT_LE(scheduler.Now() - down_at, milliseconds(11100));
+  // The outage's lost probes are forgotten: the path is judged as it is now.
+  EXPECT_EQ(health().loss, 0.0);
+  EXPECT_FALSE(health().degraded);
 }
 
 TEST_F(WanHealthTrackerTest, ABadRoundRestartsTheRecoveryCount) {

@@ -1,0 +1,48 @@
+#include "policy/health/socket_prober.h"
+
+#include "policy/health/datagram_probe.h"
+#include "policy/health/dns_query.h"
+#include "policy/health/tcp_probe.h"
+
+namespace uplinkd::policy {
+
+SocketProber::SocketProber(boost::asio::io_context& io, ProbeBinding binding)
+    : io_(io), binding_(std::move(binding)), random_(std::random_device{}()) {
+  icmp_identifier_ = static_cast<uint16_t>(random_());
+}
+
+ProbeHandle SocketProber::Send(const ProbeTarget& target, Done done) {
+  std::shared_ptr<ProbeOperation> operation;
+  switch (target.kind) {
+    case ProbeKind::kIcmp:
+      operation = std::make_shared<IcmpEchoProbe>(io_, binding_, target, std::move(done), icmp_choice_,
+                                                  icmp_identifier_, ++icmp_sequence_);
+      break;
+    case ProbeKind::kUdpEcho: {
+      uint32_t token = static_cast<uint32_t>(random_());
+      std::vector<uint8_t> request = {static_cast<uint8_t>(token >> 24), static_cast<uint8_t>(token >> 16),
+                                      static_cast<uint8_t>(token >> 8), static_cast<uint8_t>(token)};
+      operation = std::make_shared<DatagramProbe>(io_, binding_, target, std::move(done), std::move(request));
+      break;
+    }
+    case ProbeKind::kDns: {
+      auto query = BuildDnsQuery(target.dns_name, static_cast<uint16_t>(random_()));
+      // The config parser rejects bad names; an empty query would never be answered.
+      operation = std::make_shared<DatagramProbe>(io_, binding_, target, std::move(done),
+                                                  query ? std::move(*query) : std::vector<uint8_t>{});
+      break;
+    }
+    case ProbeKind::kTcp:
+    case ProbeKind::kHttp:
+    case ProbeKind::kHttps:
+      operation = std::make_shared<TcpProbe>(io_, binding_, target, std::move(done));
+      break;
+  }
+  operation->Start();
+  std::weak_ptr<ProbeOperation> weak = operation;
+  return ProbeHandle([weak] {
+    if (auto alive = weak.lock()) alive->Cancel();
+  });
+}
+
+}  // namespace uplinkd::policy
