@@ -80,6 +80,12 @@ VariantMap IpConfigDictionary(bool up, const MockIpConfig* config) {
     dictionary["method"] = sdbus::Variant(static_cast<uint32_t>(MM_BEARER_IP_METHOD_UNKNOWN));
     return dictionary;
   }
+  if (config->dhcp) {
+    // What a modem with an Ethernet-like data interface (cdc_ether, some NCM) reports: the host
+    // must run a DHCP client on the interface.
+    dictionary["method"] = sdbus::Variant(static_cast<uint32_t>(MM_BEARER_IP_METHOD_DHCP));
+    return dictionary;
+  }
   // What a QMI or MBIM modem reports: the network's settings, applied statically by the host.
   dictionary["method"] = sdbus::Variant(static_cast<uint32_t>(MM_BEARER_IP_METHOD_STATIC));
   dictionary["address"] = sdbus::Variant(config->address);

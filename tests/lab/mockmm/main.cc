@@ -15,7 +15,7 @@
 #include "tests/lab/mockmm/dbus_paths.h"
 #include "tests/lab/mockmm/mock_config.h"
 #include "tests/lab/mockmm/mock_modem_manager_service.h"
-#include "tests/lab/mockmm/sdbus_asio_pump.h"
+#include "daemon/sdbus_asio_bridge.h"
 
 namespace uplinkd::lab {
 namespace {
@@ -37,7 +37,7 @@ int Usage(const char* problem) {
 // A scheduler whose timer callbacks also let the bus connection flush what they sent.
 class PumpedScheduler : public Scheduler {
  public:
-  PumpedScheduler(Scheduler& inner, SdbusAsioPump& pump) : inner_(inner), pump_(pump) {}
+  PumpedScheduler(Scheduler& inner, SdbusAsioBridge& pump) : inner_(inner), pump_(pump) {}
   SteadyTime Now() const override { return inner_.Now(); }
   TimerHandle RunAfter(std::chrono::milliseconds delay, std::function<void()> callback) override {
     return inner_.RunAfter(delay, [this, callback = std::move(callback)] {
@@ -48,7 +48,7 @@ class PumpedScheduler : public Scheduler {
 
  private:
   Scheduler& inner_;
-  SdbusAsioPump& pump_;
+  SdbusAsioBridge& pump_;
 };
 
 int Run(const Options& options) {
@@ -66,7 +66,7 @@ int Run(const Options& options) {
   }
 
   boost::asio::io_context io;
-  SdbusAsioPump pump(io, *connection);
+  SdbusAsioBridge pump(io, *connection);
   AsioScheduler asio_scheduler(io);
   PumpedScheduler scheduler(asio_scheduler, pump);
   MockModemManagerService service(io, *connection, pump, scheduler, *config);

@@ -99,6 +99,15 @@ void ParseIp(const Json& json, const std::string& where, int family, MockIpConfi
     if (!error) error = bad;
     return;
   }
+  std::optional<std::string> method;
+  reader.OptionalString("method", method, error);
+  if (method && *method != "static" && *method != "dhcp") return reader.Fail(error, "method", "expected static or dhcp");
+  if (method && *method == "dhcp") {
+    if (family != AF_INET) return reader.Fail(error, "method", "dhcp is for ipv4 only");
+    out.dhcp = true;
+    reader.RejectUnknown(error);  // the lease, not the mock, carries the addresses
+    return;
+  }
   reader.String("address", out.address, error);
   reader.Unsigned("prefix", out.prefix, family == AF_INET ? 32 : 128, error);
   reader.String("gateway", out.gateway, error);

@@ -15,6 +15,9 @@ namespace uplinkd::lab {
 enum class AccessTechnology { kGsm, kUmts, kLte, kNr5g };
 
 struct MockIpConfig {
+  // "method": "dhcp": the bearer reports MM_BEARER_IP_METHOD_DHCP and nothing else (the host runs
+  // a DHCP client on the interface; the lab serves the lease). Otherwise STATIC with these values.
+  bool dhcp = false;
   std::string address;
   uint32_t prefix = 0;
   std::string gateway;

@@ -102,5 +102,22 @@ TEST(MockConfigTest, RejectsDuplicateIds) {
   EXPECT_EQ(config.error().message, "modems[1].id: duplicate id");
 }
 
+TEST(MockConfigTest, AnIpv4BearerMayAskForDhcp) {
+  std::string text = Replace(kExample, R"("ipv4": {"address": "100.64.1.2", "prefix": 30, "gateway": "100.64.1.1",
+                 "dns": ["100.64.1.1"], "mtu": 1500})", R"("ipv4": {"method": "dhcp"})");
+  auto config = ParseMockConfig(text);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_TRUE(config->modems[0].ipv4.dhcp);
+  EXPECT_FALSE(config->modems[0].ipv6->dhcp);
+
+  auto with_address = ParseMockConfig(Replace(text, R"({"method": "dhcp"})", R"({"method": "dhcp", "address": "1.2.3.4"})"));
+  ASSERT_FALSE(with_address.has_value());
+  EXPECT_NE(with_address.error().message.find("modems[0].bearer.ipv4.address: unknown key"), std::string::npos)
+      << with_address.error().message;
+  auto unknown = ParseMockConfig(Replace(text, R"({"method": "dhcp"})", R"({"method": "ppp"})"));
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("method: expected static or dhcp"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace uplinkd::lab

@@ -11,7 +11,7 @@
 #include "tests/lab/mockmm/lab_control_object.h"
 #include "tests/lab/mockmm/modem_dbus_object.h"
 #include "tests/lab/mockmm/modem_manager_root_object.h"
-#include "tests/lab/mockmm/sdbus_asio_pump.h"
+#include "daemon/sdbus_asio_bridge.h"
 
 namespace uplinkd::lab {
 namespace {
@@ -21,7 +21,7 @@ const Logger kLog(LogModule::kLab);
 sdbus::Error ToDbusError(const MockError& error) { return sdbus::Error(error.name, error.message); }
 
 MockModemManagerService::MockModemManagerService(boost::asio::io_context& io, sdbus::IConnection& connection,
-                                                 SdbusAsioPump& pump, Scheduler& scheduler, const MockConfig& config)
+                                                 SdbusAsioBridge& pump, Scheduler& scheduler, const MockConfig& config)
     : io_(io), connection_(connection), pump_(pump) {
   uint32_t index = 0;
   for (const auto& modem_config : config.modems) {

@@ -21,16 +21,20 @@ class IObject;
 class Error;
 }  // namespace sdbus
 
+namespace uplinkd {
+class SdbusAsioBridge;
+}  // namespace uplinkd
+
 namespace uplinkd::lab {
 
 class ModemDbusObject;
 class LabControlObject;
 class ModemManagerRootObject;
-class SdbusAsioPump;
+
 
 class MockModemManagerService : public MockModemObserver {
  public:
-  MockModemManagerService(boost::asio::io_context& io, sdbus::IConnection& connection, SdbusAsioPump& pump,
+  MockModemManagerService(boost::asio::io_context& io, sdbus::IConnection& connection, SdbusAsioBridge& pump,
                           Scheduler& scheduler, const MockConfig& config);
   ~MockModemManagerService() override;
 
@@ -69,7 +73,7 @@ class MockModemManagerService : public MockModemObserver {
 
   boost::asio::io_context& io_;
   sdbus::IConnection& connection_;
-  SdbusAsioPump& pump_;
+  SdbusAsioBridge& pump_;
   bool flush_posted_ = false;
   MockDbusIds ids_;
   std::vector<std::unique_ptr<MockModem>> modems_;
