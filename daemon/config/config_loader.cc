@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/config/toml_section.h"
+#include "daemon/config/wan_section.h"
 
 namespace uplinkd::config {
 namespace {
@@ -173,6 +174,7 @@ ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   if (auto daemon = top.Table("daemon")) ReadDaemonSection(*daemon, outcome.config);
   if (auto dbus = top.Table("dbus")) ReadDbusSection(*dbus, outcome.config);
   ReadModems(top, outcome.config);
+  ReadWanSections(top, outcome.config.modems, outcome.config.policy);
   if (auto inference = top.Table("inference")) ReadInferenceSection(*inference, outcome.config.inference);
   top.RejectUnknownKeys();
   return outcome;

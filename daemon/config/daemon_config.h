@@ -10,6 +10,7 @@
 
 #include "daemon/core/logger.h"
 #include "modem/modem_profile.h"
+#include "policy/policy_config.h"
 
 namespace uplinkd::config {
 
@@ -32,6 +33,8 @@ struct DaemonConfig {
     std::string group = "uplinkd-infer";
     friend bool operator==(const Inference&, const Inference&) = default;
   } inference;
+  // [[wan]] and [policy]: the Wans and how each traffic class picks among them (empty: no policy).
+  policy::PolicyConfig policy;
 };
 
 }  // namespace uplinkd::config

@@ -1,0 +1,387 @@
+#include "policy/policy_controller.h"
+
+#include <algorithm>
+
+#include "daemon/core/logger.h"
+#include "policy/policy_nft_table.h"
+
+namespace uplinkd::policy {
+namespace {
+
+const Logger kLog(LogModule::kPolicy);
+
+std::string Describe(const std::vector<WeightedWan>& wans) {
+  std::string text;
+  for (const auto& wan : wans) {
+    if (!text.empty()) text += "+";
+    text += wan.wan;
+    if (wans.size() > 1) text += "*" + std::to_string(wan.weight);
+  }
+  return text.empty() ? "-" : text;
+}
+
+bool IsLinkLocal(const net::IpPrefix& prefix) {
+  return prefix.family() == net::IpFamily::kV6 && prefix.address().ToString().rfind("fe80:", 0) == 0;
+}
+
+}  // namespace
+
+PolicyController::PolicyController(PolicyConfig config, Dependencies dependencies, std::function<void()> on_change)
+    : config_(std::move(config)),
+      deps_(std::move(dependencies)),
+      on_change_(std::move(on_change)),
+      routing_(*deps_.routing),
+      nft_(*deps_.nftables) {
+  for (size_t i = 0; i < config_.wans.size(); ++i) {
+    auto wan = std::make_unique<WanRuntime>();
+    wan->config = &config_.wans[i];
+    wan->position = i + 1;
+    wan->health.wan = wan->config->name;
+    if (wan->config->kind == WanKind::kEthernet) {
+      wan->interface = wan->config->interface;
+    } else {
+      wan->bearer_up = false;  // until the modem layer says otherwise
+      wan->modem_signal.bearer_connected = false;
+    }
+    wans_.push_back(std::move(wan));
+  }
+}
+
+PolicyController::~PolicyController() { recheck_.Cancel(); }
+
+void PolicyController::Start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& wan : wans_) {
+    if (wan->config->health.targets.empty() || !deps_.make_prober) continue;
+    wan->prober = deps_.make_prober(*wan->config);
+    if (!wan->prober) continue;
+    WanRuntime* runtime = wan.get();
+    wan->tracker = std::make_unique<WanHealthTracker>(
+        wan->config->name, wan->config->health, *deps_.scheduler, *wan->prober, [this, runtime](const WanHealth& health) {
+          runtime->health = health;
+          Reevaluate();
+        });
+  }
+  FeedTrackers();
+  for (auto& wan : wans_) {
+    if (wan->tracker) wan->tracker->Start();
+  }
+  kLog.Notice("policy: {} Wan(s), LAN {}, reconciling the kernel", wans_.size(),
+              config_.lan_interfaces.empty() ? std::string("none") : config_.lan_interfaces.front());
+  Reevaluate();
+}
+
+void PolicyController::Stop() {
+  if (!started_) return;
+  started_ = false;
+  recheck_.Cancel();
+  for (auto& wan : wans_) {
+    if (wan->tracker) wan->tracker->Stop();
+    wan->tracker.reset();
+    wan->prober.reset();
+  }
+  if (auto removed = nft_.Remove(); !removed) kLog.Warning("policy: cannot remove nftables table: {}", uplinkd::Describe(removed.error()));
+  if (auto removed = routing_.RemoveAll(); !removed) {
+    kLog.Warning("policy: removing routes and rules: {}", uplinkd::Describe(removed.error()));
+  }
+  kLog.Notice("policy: stopped; nftables table, routes and rules removed");
+}
+
+PolicyController::WanRuntime* PolicyController::FindByModem(const std::string& modem) {
+  for (auto& wan : wans_) {
+    if (wan->config->kind == WanKind::kModem && wan->config->modem == modem) return wan.get();
+  }
+  return nullptr;
+}
+
+const PolicyController::LinkState* PolicyController::FindLink(const std::string& name) const {
+  if (name.empty()) return nullptr;
+  for (const auto& [index, state] : links_) {
+    if (state.link.name == name) return &state;
+  }
+  return nullptr;
+}
+
+bool PolicyController::LinkUp(const WanRuntime& wan) const {
+  const LinkState* link = FindLink(wan.interface);
+  return link && link->link.admin_up && link->link.carrier;
+}
+
+void PolicyController::OnModemState(const modem::ModemWanState& state) {
+  WanRuntime* wan = FindByModem(state.name);
+  if (!wan) return;
+  bool registered = state.registration == modem::RegistrationState::kHome ||
+                    state.registration == modem::RegistrationState::kRoaming;
+  ModemLinkSignal signal{registered || state.wan_up, state.wan_up, state.signal_quality};
+  std::string interface = state.wan_up || !state.interface.empty() ? state.interface : wan->interface;
+  bool changed = wan->bearer_up != state.wan_up || wan->interface != interface || wan->bearer_v4 != state.ipv4 ||
+                 wan->bearer_v6 != state.ipv6 || !(wan->modem_signal == signal);
+  if (!changed && wan->modem_known) return;
+  if (wan->bearer_up != state.wan_up) {
+    kLog.Info("policy: {} bearer {} ({})", wan->config->name, state.wan_up ? "up" : "down", state.interface);
+  }
+  wan->modem_known = true;
+  wan->bearer_up = state.wan_up;
+  wan->interface = interface;
+  wan->bearer_v4 = state.ipv4;
+  wan->bearer_v6 = state.ipv6;
+  wan->modem_signal = signal;
+  routing_dirty_ = true;
+  Reevaluate();
+}
+
+void PolicyController::OnLink(const net::LinkEvent& event) {
+  if (event.removed) {
+    if (links_.erase(event.index) == 0) return;
+  } else {
+    auto& state = links_[event.index];
+    bool was_up = state.link.admin_up && state.link.carrier;
+    bool same = state.link == event;
+    state.link = event;
+    if (same) return;
+    // The kernel drops a link's routes when it goes down: re-add them when it comes back.
+    if (was_up != (event.admin_up && event.carrier)) routing_dirty_ = true;
+  }
+  routing_dirty_ = true;
+  Reevaluate();
+}
+
+void PolicyController::OnAddress(const net::AddressEvent& event) {
+  auto& addresses = links_[event.link_index].addresses;
+  auto it = std::find(addresses.begin(), addresses.end(), event.prefix);
+  if (event.removed) {
+    if (it == addresses.end()) return;
+    addresses.erase(it);
+  } else {
+    if (it != addresses.end()) return;
+    addresses.push_back(event.prefix);
+  }
+  routing_dirty_ = true;
+  Reevaluate();
+}
+
+void PolicyController::FeedTrackers() {
+  for (auto& wan : wans_) {
+    if (!wan->tracker) continue;
+    // Only facts count: a link not reported yet (or a modem not yet heard from) is not "down",
+    // or every start would begin with a Down and its hold time.
+    bool carrier = LinkUp(*wan);
+    if ((FindLink(wan->interface) || wan->reported_carrier) && wan->reported_carrier != carrier) {
+      wan->reported_carrier = carrier;
+      wan->tracker->OnLinkChanged(carrier);
+    }
+    if (wan->config->kind == WanKind::kModem && wan->modem_known && wan->reported_modem != wan->modem_signal) {
+      wan->reported_modem = wan->modem_signal;
+      wan->tracker->OnModemChanged(wan->modem_signal);
+    }
+  }
+}
+
+WanFacts PolicyController::FactsOf(const WanRuntime& wan) const {
+  WanFacts facts;
+  facts.link_up = LinkUp(wan);
+  facts.bearer_up = wan.bearer_up;
+  if (wan.tracker) {
+    facts.health = wan.health;
+  } else {
+    // No probes configured: the link and bearer are all there is to know.
+    facts.health.wan = wan.config->name;
+    facts.health.state = facts.link_up && facts.bearer_up ? WanHealthState::kUp : WanHealthState::kDown;
+    facts.health.reason = "no probe targets: follows link and bearer";
+  }
+  return facts;
+}
+
+RoutingIntent PolicyController::BuildRoutingIntent() const {
+  RoutingIntent intent;
+  for (const auto& wan : wans_) {
+    WanRouting routing;
+    routing.name = wan->config->name;
+    routing.table = wan->config->table;
+    routing.mark = wan->config->mark;
+    routing.position = wan->position;
+    const LinkState* link = FindLink(wan->interface);
+    if (link) {
+      routing.link_index = link->link.index;
+      routing.link_up = link->link.admin_up && link->link.carrier;
+    }
+    if (wan->config->kind == WanKind::kModem) {
+      if (wan->bearer_up && wan->bearer_v4) {
+        routing.address_v4 = wan->bearer_v4->address;
+        routing.gateway_v4 = wan->bearer_v4->gateway;
+      }
+      if (wan->bearer_up && wan->bearer_v6) {
+        routing.address_v6 = wan->bearer_v6->address;
+        routing.gateway_v6 = wan->bearer_v6->gateway;
+      }
+    } else if (link) {
+      for (const auto& prefix : link->addresses) {
+        if (prefix.family() == net::IpFamily::kV4 && !routing.address_v4) routing.address_v4 = prefix;
+        if (prefix.family() == net::IpFamily::kV6 && !IsLinkLocal(prefix) && !routing.address_v6) {
+          routing.address_v6 = prefix;
+        }
+      }
+      if (routing.address_v4) routing.gateway_v4 = wan->config->gateway_v4;
+      if (routing.address_v6) routing.gateway_v6 = wan->config->gateway_v6;
+    }
+    // A route needs its address on the link first (the gateway must be reachable on it).
+    if (link) {
+      const auto& present = link->addresses;
+      auto on_link = [&](const std::optional<net::IpPrefix>& address) {
+        return address && std::find(present.begin(), present.end(), *address) != present.end();
+      };
+      if (!on_link(routing.address_v4)) routing.gateway_v4.reset();
+      if (!on_link(routing.address_v6)) routing.gateway_v6.reset();
+    }
+    intent.wans.push_back(routing);
+  }
+  for (const auto& lan : config_.lan_interfaces) {
+    if (const LinkState* link = FindLink(lan)) {
+      for (const auto& prefix : link->addresses) {
+        if (!IsLinkLocal(prefix)) intent.lan_prefixes.push_back(prefix.Network());
+      }
+    }
+  }
+  std::sort(intent.lan_prefixes.begin(), intent.lan_prefixes.end());
+  if (decision_) {
+    const auto& wans = decision_->path(config_.default_class).wans;
+    if (!wans.empty()) {
+      if (const WanConfig* wan = config_.FindWan(wans.front().wan)) intent.fallback_table = wan->table;
+    }
+  }
+  return intent;
+}
+
+std::map<std::string, std::string> PolicyController::Interfaces() const {
+  std::map<std::string, std::string> interfaces;
+  for (const auto& wan : wans_) {
+    if (!wan->interface.empty()) interfaces[wan->config->name] = wan->interface;
+  }
+  return interfaces;
+}
+
+void PolicyController::Reevaluate() {
+  if (!started_) return;
+  if (evaluating_) {
+    again_ = true;
+    return;
+  }
+  evaluating_ = true;
+  int passes = 0;
+  do {
+    again_ = false;
+    EvaluateOnce();
+  } while (again_ && ++passes < 5);
+  evaluating_ = false;
+  if (on_change_) on_change_();
+}
+
+void PolicyController::EvaluateOnce() {
+  FeedTrackers();
+  std::map<std::string, WanFacts> facts;
+  for (const auto& wan : wans_) facts[wan->config->name] = FactsOf(*wan);
+  Decision next = PolicyEngine::Decide(config_, facts, decision_ ? &*decision_ : nullptr, deps_.scheduler->Now());
+  bool decision_changed = next.changed();
+  for (TrafficClass traffic_class : next.changed_classes) {
+    const auto& before = decision_->path(traffic_class);
+    const auto& after = next.path(traffic_class);
+    kLog.Notice("policy: {} {} -> {} ({})", TrafficClassName(traffic_class), Describe(before.wans),
+                Describe(after.wans), after.reason);
+  }
+  if (next.first) {
+    for (TrafficClass traffic_class : kTrafficClasses) {
+      kLog.Notice("policy: {} -> {} ({})", TrafficClassName(traffic_class), Describe(next.path(traffic_class).wans),
+                  next.path(traffic_class).reason);
+    }
+  }
+  decision_ = std::move(next);
+
+  // 1. Routes and rules (they only change with link facts and the default class's Wan).
+  RoutingIntent intent = BuildRoutingIntent();
+  if (routing_dirty_ || !applied_routing_ || *applied_routing_ != intent) {
+    auto applied = routing_.Apply(intent);
+    routing_dirty_ = !applied;  // retry on the next event
+    applied_routing_ = intent;
+  }
+  // 2. The class -> Wan mapping, in one atomic batch.
+  auto table = PolicyNftTable::Build(config_, *decision_, Interfaces());
+  if (auto applied = nft_.Apply(table); !applied) {
+    kLog.Error("policy: nftables table refused: {}", uplinkd::Describe(applied.error()));
+  }
+  // 3. Flows pinned to a Wan that died are forgotten, so their next packet takes the new path.
+  if (deps_.conntrack) {
+    for (const auto& name : decision_->lost_wans) {
+      const WanConfig* wan = config_.FindWan(name);
+      if (!wan) continue;
+      auto deleted = deps_.conntrack->DeleteByMark(wan->mark, kWanMarkMask);
+      if (deleted) {
+        conntrack_deleted_ += *deleted;
+        kLog.Notice("policy: {} unusable; {} conntrack entr{} pinned to it deleted", name, *deleted,
+                    *deleted == 1 ? "y" : "ies");
+      } else {
+        kLog.Warning("policy: conntrack clean-up for {}: {}", name, uplinkd::Describe(deleted.error()));
+      }
+    }
+  }
+  if (decision_changed || decision_->recheck_at) ScheduleRecheck();
+}
+
+void PolicyController::ScheduleRecheck() {
+  recheck_.Cancel();
+  if (!decision_ || !decision_->recheck_at) return;
+  auto now = deps_.scheduler->Now();
+  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*decision_->recheck_at - now);
+  if (delay.count() < 0) delay = std::chrono::milliseconds(0);
+  recheck_ = deps_.scheduler->RunAfter(delay + std::chrono::milliseconds(1), [this] { Reevaluate(); });
+}
+
+nlohmann::json PolicyController::WansJson() const {
+  auto wans = nlohmann::json::array();
+  for (const auto& wan : wans_) {
+    WanFacts facts = FactsOf(*wan);
+    nlohmann::json entry = {
+        {"name", wan->config->name},
+        {"kind", wan->config->kind == WanKind::kModem ? "modem" : "ethernet"},
+        {"interface", wan->interface},
+        {"health", WanHealthStateName(facts.health.state)},
+        {"usable", PolicyEngine::Tier(facts) != PolicyEngine::kUnusable},
+        {"link_up", facts.link_up},
+        {"bearer_up", facts.bearer_up},
+        {"degraded", facts.health.degraded},
+        {"loss", facts.health.loss},
+        {"probes_sent", facts.health.probes_sent},
+        {"probes_lost", facts.health.probes_lost},
+        {"probe_bytes", facts.health.probe_bytes},
+        {"reason", facts.health.reason},
+        {"table", wan->config->table},
+        {"mark", wan->config->mark},
+        {"priority", wan->config->priority},
+        {"weight", wan->config->weight},
+    };
+    entry["rtt_ms"] = facts.health.rtt_ms ? nlohmann::json(*facts.health.rtt_ms) : nlohmann::json(nullptr);
+    entry["jitter_ms"] = facts.health.jitter_ms ? nlohmann::json(*facts.health.jitter_ms) : nlohmann::json(nullptr);
+    wans.push_back(std::move(entry));
+  }
+  return wans;
+}
+
+nlohmann::json PolicyController::PathsJson() const {
+  nlohmann::json paths = nlohmann::json::object();
+  if (!decision_) return paths;
+  for (TrafficClass traffic_class : kTrafficClasses) {
+    const auto& path = decision_->path(traffic_class);
+    auto wans = nlohmann::json::array();
+    for (const auto& wan : path.wans) wans.push_back({{"wan", wan.wan}, {"weight", wan.weight}});
+    paths[TrafficClassName(traffic_class)] = {
+        {"mode", PathModeName(config_.classes[Index(traffic_class)].mode)},
+        {"wan", path.wans.empty() ? nlohmann::json(nullptr) : nlohmann::json(path.wans.front().wan)},
+        {"wans", wans},
+        {"reason", path.reason},
+    };
+  }
+  paths["conntrack_deleted"] = conntrack_deleted_;
+  return paths;
+}
+
+}  // namespace uplinkd::policy

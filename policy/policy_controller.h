@@ -1,0 +1,121 @@
+#pragma once
+// The policy layer as the daemon runs it: collects the facts about each configured Wan (modem
+// layer, netlink links and addresses, one WanHealthTracker per Wan), runs the pure PolicyEngine
+// on every change, and applies its decision through the actuators:
+//   WanRoutingActuator  per-Wan tables, fwmark/source/LAN/fallback rules (protocol 0x55)
+//   NftPolicyActuator   the `inet uplinkd` table, one atomic batch per change
+//   ConntrackEdge       on failover, deletes only the entries pinned to the Wan that died
+// Start() reconciles (replaces what a crashed predecessor left); Stop() removes what it owns.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/scheduler.h"
+#include "daemon/net/conntrack_edge.h"
+#include "daemon/net/netlink_monitor.h"
+#include "daemon/net/nftables_edge.h"
+#include "daemon/net/routing_edge.h"
+#include "modem/modem_wan_state.h"
+#include "policy/health/prober.h"
+#include "policy/health/wan_health_tracker.h"
+#include "policy/nft_policy_actuator.h"
+#include "policy/policy_config.h"
+#include "policy/policy_engine.h"
+#include "policy/wan_routing_actuator.h"
+
+namespace uplinkd::policy {
+
+class PolicyController {
+ public:
+  struct Dependencies {
+    Scheduler* scheduler = nullptr;
+    net::RoutingEdge* routing = nullptr;
+    net::NftablesEdge* nftables = nullptr;
+    net::ConntrackEdge* conntrack = nullptr;  // may be null: no conntrack clean-up
+    // The prober for one Wan's health probes (they must leave by that Wan: its fwmark). Called
+    // for Wans with probe targets; null: that Wan's health follows its link and bearer alone.
+    std::function<std::unique_ptr<Prober>(const WanConfig&)> make_prober;
+  };
+
+  // `on_change` runs (on the loop) after a decision or a Wan's health changed: republish state.
+  PolicyController(PolicyConfig config, Dependencies dependencies, std::function<void()> on_change);
+  ~PolicyController();
+  PolicyController(const PolicyController&) = delete;
+  PolicyController& operator=(const PolicyController&) = delete;
+
+  // Starts the health trackers and applies the first decision, replacing whatever a predecessor
+  // left (its nftables table, its rules and routes by protocol). Errors are logged; the next
+  // change retries, so the daemon keeps running.
+  void Start();
+  // Stops the trackers and removes the nftables table and every uplinkd route and rule.
+  void Stop();
+
+  void OnModemState(const modem::ModemWanState& state);
+  void OnLink(const net::LinkEvent& event);
+  void OnAddress(const net::AddressEvent& event);
+
+  const std::optional<Decision>& decision() const { return decision_; }
+  // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface) and "paths"
+  // (class -> Wans).
+  nlohmann::json WansJson() const;
+  nlohmann::json PathsJson() const;
+  // Counters for tests and status.
+  size_t conntrack_deleted() const { return conntrack_deleted_; }
+
+ private:
+  struct WanRuntime {
+    const WanConfig* config = nullptr;
+    size_t position = 0;
+    std::string interface;
+    bool bearer_up = true;
+    std::optional<modem::BearerIpConfig> bearer_v4;
+    std::optional<modem::BearerIpConfig> bearer_v6;
+    ModemLinkSignal modem_signal;
+    bool modem_known = false;              // the modem layer has published this modem
+    std::optional<bool> reported_carrier;  // what the tracker was last told
+    std::optional<ModemLinkSignal> reported_modem;
+    std::unique_ptr<Prober> prober;
+    std::unique_ptr<WanHealthTracker> tracker;
+    WanHealth health;
+  };
+  struct LinkState {
+    net::LinkEvent link;
+    std::vector<net::IpPrefix> addresses;
+  };
+
+  WanRuntime* FindByModem(const std::string& modem);
+  const LinkState* FindLink(const std::string& name) const;
+  bool LinkUp(const WanRuntime& wan) const;
+  void FeedTrackers();
+  WanFacts FactsOf(const WanRuntime& wan) const;
+  RoutingIntent BuildRoutingIntent() const;
+  std::map<std::string, std::string> Interfaces() const;
+  // Runs the engine and the actuators; re-entrant calls (a tracker publishing from inside) are
+  // folded into one more pass.
+  void Reevaluate();
+  void EvaluateOnce();
+  void ScheduleRecheck();
+
+  PolicyConfig config_;
+  Dependencies deps_;
+  std::function<void()> on_change_;
+  std::vector<std::unique_ptr<WanRuntime>> wans_;
+  std::map<int, LinkState> links_;
+  WanRoutingActuator routing_;
+  NftPolicyActuator nft_;
+  std::optional<Decision> decision_;
+  std::optional<RoutingIntent> applied_routing_;
+  bool routing_dirty_ = true;  // the kernel may have dropped routes (link went down or up)
+  bool started_ = false;
+  bool evaluating_ = false;
+  bool again_ = false;
+  TimerHandle recheck_;
+  size_t conntrack_deleted_ = 0;
+};
+
+}  // namespace uplinkd::policy

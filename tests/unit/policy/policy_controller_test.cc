@@ -1,0 +1,314 @@
+// PolicyController on the fake kernel edges, a fake clock and fake probers: what the kernel holds
+// after start, failover for each kind of fault, conntrack clean-up, reconcile and stop.
+#include "policy/policy_controller.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/core/fake_scheduler.h"
+#include "daemon/net/fake_conntrack_edge.h"
+#include "daemon/net/fake_nftables_edge.h"
+#include "daemon/net/fake_routing_edge.h"
+#include "policy/health/fake_prober.h"
+
+namespace uplinkd::policy {
+namespace {
+
+using namespace std::chrono_literals;
+
+net::IpAddress Ip(const char* text) { return *net::IpAddress::Parse(text); }
+net::IpPrefix Prefix(const char* text) { return *net::IpPrefix::Parse(text); }
+
+class PolicyControllerTest : public ::testing::Test {
+ protected:
+  PolicyControllerTest() {
+    wwan0_ = kernel_.AddLink("wwan0");
+    wwan1_ = kernel_.AddLink("wwan1");
+    lan0_ = kernel_.AddLink("lan0");
+    for (auto [index, address] : {std::pair{wwan0_, "100.64.1.2/30"}, std::pair{wwan0_, "2001:db8:1::2/64"},
+                                  std::pair{wwan1_, "100.64.2.2/30"}, std::pair{lan0_, "100.64.100.1/24"}}) {
+      EXPECT_TRUE(kernel_.AddAddress({index, Prefix(address)}));
+    }
+    for (int index : {wwan0_, wwan1_, lan0_}) {
+      EXPECT_TRUE(kernel_.SetLinkUp(index, true));
+      kernel_.SetCarrier(index, true);
+    }
+    config_.wans.push_back(ModemWan("cell1", "modem1", 1, 101, 0x100, "203.0.113.10"));
+    config_.wans.push_back(ModemWan("cell2", "modem2", 2, 102, 0x200, "203.0.113.11"));
+    config_.lan_interfaces = {"lan0"};
+    config_.hold_time = 5s;
+  }
+
+  static WanConfig ModemWan(const char* name, const char* modem, uint32_t priority, uint32_t table, uint32_t mark,
+                            const char* target) {
+    WanConfig wan;
+    wan.name = name;
+    wan.kind = WanKind::kModem;
+    wan.modem = modem;
+    wan.priority = priority;
+    wan.table = table;
+    wan.mark = mark;
+    wan.masquerade = true;
+    ProbeTarget probe;
+    probe.kind = ProbeKind::kIcmp;
+    probe.address = Ip(target);
+    wan.health.targets = {probe};
+    wan.health.up_rounds = 2;
+    return wan;
+  }
+
+  void StartController() {
+    PolicyController::Dependencies deps;
+    deps.scheduler = &scheduler_;
+    deps.routing = &kernel_;
+    deps.nftables = &nft_;
+    deps.conntrack = &conntrack_;
+    deps.make_prober = [this](const WanConfig&) -> std::unique_ptr<Prober> {
+      return std::make_unique<ProberView>(prober_);
+    };
+    controller_ = std::make_unique<PolicyController>(config_, deps, [this] { ++changes_; });
+    controller_->Start();
+    // The netlink snapshot, as the monitor reports it.
+    auto links = *kernel_.ListLinks();
+    for (const auto& link : links) controller_->OnLink(Event(link));
+    auto addresses = *kernel_.ListAddresses(0);
+    for (const auto& address : addresses) controller_->OnAddress({address.link_index, address.prefix, false});
+    controller_->OnModemState(Modem("modem1", "wwan0", "100.64.1.2/30", "100.64.1.1", "2001:db8:1::2/64", "2001:db8:1::1"));
+    controller_->OnModemState(Modem("modem2", "wwan1", "100.64.2.2/30", "100.64.2.1", nullptr, nullptr));
+  }
+
+  static net::LinkEvent Event(const net::Link& link) {
+    return net::LinkEvent{link.index, link.name, link.admin_up, link.carrier, link.mtu, false};
+  }
+
+  static modem::ModemWanState Modem(const char* name, const char* interface, const char* v4, const char* gw4,
+                                    const char* v6, const char* gw6) {
+    modem::ModemWanState state;
+    state.name = name;
+    state.wan_up = true;
+    state.bearer_connected = true;
+    state.registration = modem::RegistrationState::kHome;
+    state.signal_quality = 80;
+    state.interface = interface;
+    state.ipv4 = modem::BearerIpConfig{Prefix(v4), Ip(gw4), {}, 1500};
+    if (v6) state.ipv6 = modem::BearerIpConfig{Prefix(v6), Ip(gw6), {}, 1500};
+    return state;
+  }
+
+  // Lets every Wan share one FakeProber (targets differ per Wan).
+  class ProberView : public Prober {
+   public:
+    explicit ProberView(FakeProber& prober) : prober_(prober) {}
+    ProbeHandle Send(const ProbeTarget& target, Done done) override { return prober_.Send(target, std::move(done)); }
+
+   private:
+    FakeProber& prober_;
+  };
+
+  void Advance(std::chrono::milliseconds total) {
+    for (auto step = 0ms; step < total; step += 10ms) scheduler_.AdvanceBy(10ms);
+  }
+
+  std::string AlertWan() const { return controller_->decision()->path(TrafficClass::kAlert).wans.front().wan; }
+
+  const net::nft::Table& Table() const {
+    const net::nft::Table* table = nft_.Find(net::nft::Family::kInet, "uplinkd");
+    EXPECT_NE(table, nullptr);
+    return *table;
+  }
+
+  // The Wan mark the `paths` chain gives the alert class.
+  uint32_t AlertMark() const {
+    const auto* paths = Table().FindChain("paths");
+    for (const auto& rule : paths->rules) {
+      const auto* match = std::get_if<net::nft::MatchMark>(&rule.matches.front());
+      if (match && match->value == ClassMark(TrafficClass::kAlert) && rule.matches.size() == 1) {
+        return std::get<net::nft::SetMark>(rule.statements.front()).value;
+      }
+    }
+    return 0;
+  }
+
+  std::vector<net::Rule> OwnRules(net::IpFamily family) {
+    std::vector<net::Rule> own;
+    auto rules = *kernel_.ListRules(family);
+    for (const auto& rule : rules) {
+      if (rule.protocol == net::kUplinkdProtocol) own.push_back(rule);
+    }
+    return own;
+  }
+
+  bool HasDefaultVia(uint32_t table, net::IpFamily family, const char* gateway) {
+    auto routes = *kernel_.ListRoutes(table, family);
+    for (const auto& route : routes) {
+      if (route.type == net::RouteType::kUnicast && route.gateway == Ip(gateway)) return true;
+    }
+    return false;
+  }
+
+  FakeScheduler scheduler_;
+  net::FakeRoutingEdge kernel_;
+  net::FakeNftablesEdge nft_;
+  net::FakeConntrackEdge conntrack_;
+  FakeProber prober_{scheduler_};
+  PolicyConfig config_;
+  std::unique_ptr<PolicyController> controller_;
+  int wwan0_ = 0, wwan1_ = 0, lan0_ = 0;
+  int changes_ = 0;
+};
+
+TEST_F(PolicyControllerTest, StartInstallsTablesRulesAndTheNftTable) {
+  StartController();
+  Advance(2s);
+  EXPECT_EQ(AlertWan(), "cell1");
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV6, "2001:db8:1::1"));
+  EXPECT_TRUE(HasDefaultVia(102, net::IpFamily::kV4, "100.64.2.1"));
+  EXPECT_FALSE(HasDefaultVia(102, net::IpFamily::kV6, "2001:db8:2::1"));  // cell2 has no IPv6
+  // Every table ends in unreachable, so marked traffic never leaks to another Wan.
+  for (uint32_t table : {101u, 102u}) {
+    for (auto family : {net::IpFamily::kV4, net::IpFamily::kV6}) {
+      auto routes = *kernel_.ListRoutes(table, family);
+      EXPECT_TRUE(std::any_of(routes.begin(), routes.end(),
+                              [](const net::Route& r) { return r.type == net::RouteType::kUnreachable; }));
+    }
+  }
+  std::vector<std::string> rules;
+  for (const auto& rule : OwnRules(net::IpFamily::kV4)) rules.push_back(net::ToString(rule));
+  ASSERT_EQ(rules.size(), 6u) << ::testing::PrintToString(rules);
+  auto v4 = OwnRules(net::IpFamily::kV4);
+  EXPECT_EQ(v4[0].priority, kRulePriorityLan);
+  EXPECT_EQ(v4[0].destination, Prefix("100.64.100.0/24"));
+  EXPECT_EQ(v4[0].table, net::kMainTable);
+  EXPECT_EQ(v4[1].priority, kRulePriorityFwmark + 1);
+  EXPECT_EQ(v4[1].fwmark, 0x100u);
+  EXPECT_EQ(v4[1].fwmask, kWanMarkMask);
+  EXPECT_EQ(v4[1].table, 101u);
+  EXPECT_EQ(v4[3].priority, kRulePrioritySource + 1);
+  EXPECT_EQ(v4[3].source, Prefix("100.64.1.2/32"));
+  EXPECT_EQ(v4[5].priority, kRulePriorityFallback);
+  EXPECT_EQ(v4[5].table, 101u);
+  const auto& table = Table();
+  EXPECT_TRUE(table.Validate()) << table.ToString();
+  EXPECT_EQ(AlertMark(), 0x100u);
+  EXPECT_NE(table.ToString().find("oifname \"wwan0\" masquerade"), std::string::npos) << table.ToString();
+  EXPECT_NE(table.ToString().find("iifname \"lan0\" jump mark_lan"), std::string::npos) << table.ToString();
+  auto wans = controller_->WansJson();
+  EXPECT_EQ(wans[0]["health"], "up");
+  EXPECT_EQ(wans[0]["table"], 101);
+  EXPECT_EQ(wans[1]["mark"], 0x200);
+  EXPECT_EQ(controller_->PathsJson()["alert"]["wan"], "cell1");
+}
+
+TEST_F(PolicyControllerTest, BlackholeFailsOverWithinASecondAndCleansOnlyThatWansFlows) {
+  StartController();
+  Advance(3s);
+  ASSERT_EQ(AlertWan(), "cell1");
+  conntrack_.AddEntry(1, 0x100 | ClassMark(TrafficClass::kAlert));
+  conntrack_.AddEntry(2, 0x200 | ClassMark(TrafficClass::kBulk));
+  conntrack_.AddEntry(3, 0x100 | ClassMark(TrafficClass::kBulk));
+  conntrack_.AddEntry(4, 0);  // not uplinkd's
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Silent());
+  auto blackholed_at = scheduler_.Now();
+  while (AlertWan() == "cell1" && scheduler_.Now() - blackholed_at < 5s) scheduler_.AdvanceBy(10ms);
+  EXPECT_EQ(AlertWan(), "cell2");
+  EXPECT_LT(scheduler_.Now() - blackholed_at, 1500ms);
+  EXPECT_EQ(AlertMark(), 0x200u);
+  EXPECT_EQ(conntrack_.entries().size(), 2u);
+  EXPECT_TRUE(conntrack_.entries().count(2));
+  EXPECT_TRUE(conntrack_.entries().count(4));
+  EXPECT_EQ(conntrack_.deletions().back(), (net::FakeConntrackEdge::Deletion{0x100, kWanMarkMask}));
+  // The dead Wan keeps its route, so its probes can see it recover; failback after the hold.
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer());
+  Advance(15s);
+  EXPECT_EQ(AlertWan(), "cell1");
+  EXPECT_EQ(AlertMark(), 0x100u);
+}
+
+TEST_F(PolicyControllerTest, LinkDownFailsOverAtOnceAndRoutesComeBackWithTheLink) {
+  StartController();
+  Advance(3s);
+  ASSERT_EQ(AlertWan(), "cell1");
+  ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, false));  // the kernel drops wwan0's routes
+  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  EXPECT_EQ(AlertWan(), "cell2");  // no clock advance needed
+  EXPECT_FALSE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, true));
+  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV6, "2001:db8:1::1"));
+}
+
+TEST_F(PolicyControllerTest, BearerDropFailsOverAtOnce) {
+  StartController();
+  Advance(3s);
+  ASSERT_EQ(AlertWan(), "cell1");
+  conntrack_.AddEntry(1, 0x100);
+  auto dropped = Modem("modem1", "wwan0", "100.64.1.2/30", "100.64.1.1", nullptr, nullptr);
+  dropped.wan_up = false;
+  dropped.bearer_connected = false;
+  dropped.ipv4.reset();
+  controller_->OnModemState(dropped);
+  EXPECT_EQ(AlertWan(), "cell2");
+  EXPECT_TRUE(conntrack_.entries().empty());
+  EXPECT_EQ(controller_->WansJson()[0]["health"], "down");
+  // Without its bearer the Wan has no address: its source rule and default route go.
+  for (const auto& rule : OwnRules(net::IpFamily::kV4)) EXPECT_NE(rule.source, Prefix("100.64.1.2/32"));
+  EXPECT_FALSE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+}
+
+TEST_F(PolicyControllerTest, StartReplacesWhatACrashedPredecessorLeftAndStopRemovesEverything) {
+  // A predecessor with another configuration: a rule to table 150, a route there, its nft table.
+  net::Rule stale_rule;
+  stale_rule.priority = 11005;
+  stale_rule.table = 150;
+  stale_rule.fwmark = 0x500;
+  stale_rule.fwmask = 0xff00;
+  ASSERT_TRUE(kernel_.AddRule(stale_rule));
+  net::Route stale_route;
+  stale_route.table = 150;
+  stale_route.destination = net::IpPrefix::Default(net::IpFamily::kV4);
+  stale_route.gateway = Ip("100.64.2.1");
+  stale_route.link_index = wwan1_;
+  ASSERT_TRUE(kernel_.ReplaceRoute(stale_route));
+  net::nft::Table old_table;
+  old_table.name = "uplinkd";
+  old_table.chains.push_back({"old", std::nullopt, {}});
+  ASSERT_TRUE(nft_.ApplyTable(old_table));
+  // An administrator's rule (another protocol) must survive both start and stop.
+  net::Rule admin_rule;
+  admin_rule.priority = 500;
+  admin_rule.table = 200;
+  admin_rule.protocol = 4;  // RTPROT_STATIC
+  ASSERT_TRUE(kernel_.AddRule(admin_rule));
+
+  StartController();
+  Advance(2s);
+  for (const auto& rule : OwnRules(net::IpFamily::kV4)) EXPECT_NE(rule.table, 150u) << net::ToString(rule);
+  EXPECT_TRUE(kernel_.ListRoutes(150, net::IpFamily::kV4)->empty());
+  EXPECT_EQ(Table().FindChain("old"), nullptr);
+
+  controller_->Stop();
+  EXPECT_TRUE(OwnRules(net::IpFamily::kV4).empty());
+  EXPECT_TRUE(OwnRules(net::IpFamily::kV6).empty());
+  for (uint32_t table : {101u, 102u}) {
+    EXPECT_TRUE(kernel_.ListRoutes(table, net::IpFamily::kV4)->empty());
+    EXPECT_TRUE(kernel_.ListRoutes(table, net::IpFamily::kV6)->empty());
+  }
+  EXPECT_EQ(nft_.Find(net::nft::Family::kInet, "uplinkd"), nullptr);
+  auto rules = *kernel_.ListRules(net::IpFamily::kV4);
+  EXPECT_TRUE(std::any_of(rules.begin(), rules.end(), [](const net::Rule& r) { return r.priority == 500; }));
+}
+
+TEST_F(PolicyControllerTest, AWanWithoutProbeTargetsFollowsItsLinkAndBearer) {
+  for (auto& wan : config_.wans) wan.health.targets.clear();
+  StartController();
+  EXPECT_EQ(AlertWan(), "cell1");
+  EXPECT_EQ(controller_->WansJson()[0]["health"], "up");
+  kernel_.SetCarrier(wwan0_, false);
+  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  EXPECT_EQ(AlertWan(), "cell2");
+}
+
+}  // namespace
+}  // namespace uplinkd::policy
