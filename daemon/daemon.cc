@@ -17,6 +17,7 @@
 
 #include "daemon/config/config_loader.h"
 #include "daemon/core/logger.h"
+#include "daemon/dbus/dbus_service.h"
 #include "daemon/net/libnl_netlink_monitor.h"
 #include "daemon/net/libnl_routing_edge.h"
 #include "daemon/sdbus_asio_bridge.h"
@@ -125,10 +126,12 @@ Result<void> Daemon::Start() {
   routing_ = std::move(*routing);
 
   started_at_ = scheduler_.Now();
+  started_unix_ = static_cast<uint64_t>(std::time(nullptr));
   WaitForSignals();
   notifier_.StartWatchdog();
   StartModems();
   StartInference();
+  if (auto published = StartDbus(); !published) return published;
   // READY=1 follows once the link snapshot is complete: the first state is then applied.
   return StartLinkMonitor();
 }
@@ -172,6 +175,43 @@ void Daemon::StartModems() {
       [this](const modem::ModemEvent& event) { OnModemEvent(event); });
   modems_->Start();
   bus_bridge_->Kick();
+}
+
+Result<void> Daemon::StartDbus() {
+  dbus::ManagerActions actions;
+  actions.reload = [this]() -> Result<uint64_t> {
+    auto before = config_generation_;
+    Reload();
+    if (config_generation_ == before) return MakeError(ErrorCode::kInvalidArgument, last_reload_result_);
+    return config_generation_;
+  };
+  actions.set_log_level = [this](const std::string& level) {
+    config_.log_level = *LogLevelFromName(level);
+    Logger::SetMaxLevel(config_.log_level);
+    kLog.Notice("log level {} until the next reload", level);
+    PublishState();
+  };
+  auto service = dbus::DbusService::Create(*bus_, [this] { bus_bridge_->Kick(); }, std::move(actions),
+                                           config_.dbus_access.access_group, ManagerDbusState());
+  if (!service) return tl::unexpected(service.error());
+  dbus_ = std::move(*service);
+  return {};
+}
+
+dbus::ManagerProperties Daemon::ManagerDbusState() const {
+  dbus::ManagerProperties properties;
+  properties.version = UPLINKD_VERSION;
+  if (modems_) {
+    for (const auto& state : modems_->States()) properties.uplinks_up += state.wan_up ? 1 : 0;
+  }
+  properties.uplinks_configured = static_cast<uint32_t>(config_.modems.size());
+  properties.state = dbus::OverallState(ready_, stopping_, properties.uplinks_up, properties.uplinks_configured);
+  properties.config_path = command_line_.config_path;
+  properties.config_generation = config_generation_;
+  properties.last_reload = last_reload_result_;
+  properties.log_level = Logger::LevelName(config_.log_level);
+  properties.start_time = started_unix_;
+  return properties;
 }
 
 void Daemon::StartInference() {
@@ -278,6 +318,7 @@ void Daemon::Reload() {
   config_ = *config;
   ++config_generation_;
   Logger::SetMaxLevel(config_.log_level);
+  if (dbus_) dbus_->SetAccessGroup(config_.dbus_access.access_group);
   last_reload_result_ = "applied";
   kLog.Notice("configuration {} applied", config_generation_);
   notifier_.Status("running");
@@ -295,6 +336,7 @@ void Daemon::Shutdown(const char* reason) {
   // restarted daemon adopts them without a new attach.
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
+  dbus_.reset();  // InterfacesRemoved, then org.uplinkd1 is released
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
   if (status_writer_) status_writer_->Remove();
@@ -322,6 +364,10 @@ nlohmann::json Daemon::BuildStatus() const {
 }
 
 void Daemon::PublishState() {
+  if (dbus_) {
+    dbus_->PublishManager(ManagerDbusState());
+    dbus_->PublishModems(modems_ ? modems_->States() : std::vector<modem::ModemWanState>{});
+  }
   if (!status_writer_) return;
   if (auto written = status_writer_->Write(BuildStatus()); !written) {
     kLog.Warning("cannot publish state: {}", Describe(written.error()));

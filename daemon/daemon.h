@@ -14,6 +14,7 @@
 #include "daemon/command_line.h"
 #include "daemon/config/daemon_config.h"
 #include "daemon/core/asio_scheduler.h"
+#include "daemon/dbus/manager_properties.h"
 #include "daemon/link_inventory.h"
 #include "daemon/net/netlink_monitor.h"
 #include "daemon/net/routing_edge.h"
@@ -37,6 +38,9 @@ class InferenceWorkerSupervisor;
 }  // namespace inference
 
 class SdbusAsioBridge;
+namespace dbus {
+class DbusService;
+}  // namespace dbus
 
 class Daemon {
  public:
@@ -58,6 +62,8 @@ class Daemon {
   Result<void> StartLinkMonitor();
   void StartModems();
   void StartInference();
+  Result<void> StartDbus();
+  dbus::ManagerProperties ManagerDbusState() const;
   nlohmann::json InferenceStatus() const;
   void OnModemState(const modem::ModemWanState& state);
   void OnModemEvent(const modem::ModemEvent& event);
@@ -81,6 +87,8 @@ class Daemon {
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
+  std::unique_ptr<dbus::DbusService> dbus_;  // org.uplinkd1
+  uint64_t started_unix_ = 0;
   std::string inference_error_;  // why the worker is not running, when it should be
   std::mt19937_64 random_{std::random_device{}()};
   std::deque<nlohmann::json> recent_events_;  // the newest last, at most kRecentEvents

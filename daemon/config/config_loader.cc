@@ -5,6 +5,7 @@
 #include <regex>
 #include <sstream>
 
+#include "daemon/config/dbus_access_section.h"
 #include "daemon/config/toml_section.h"
 #include "daemon/config/wan_section.h"
 
@@ -37,6 +38,7 @@ void ReadDbusSection(TomlSection& section, DaemonConfig& config) {
     }
   }
   if (auto name = section.String("modem_manager_service")) config.modem_manager_service = *name;
+  ReadDbusAccessKeys(section, config.dbus_access);
   section.RejectUnknownKeys();
 }
 

@@ -8,6 +8,7 @@
 #endif
 #include <vector>
 
+#include "daemon/config/dbus_access_section.h"
 #include "daemon/core/logger.h"
 #include "modem/modem_profile.h"
 #include "policy/policy_config.h"
@@ -22,6 +23,7 @@ struct DaemonConfig {
   // [dbus]
   std::string bus = "system";  // "system", or a D-Bus address such as unix:path=/run/lab/bus.sock
   std::string modem_manager_service = "org.freedesktop.ModemManager1";
+  DbusAccessConfig dbus_access;  // access_group
   // [[modem]]: each configured modem, bound to hardware by a stable identity.
   std::vector<modem::ModemProfile> modems;
   // [inference]: the local inference worker that uplinkd starts and supervises.
