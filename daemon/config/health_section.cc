@@ -50,6 +50,15 @@ void ReadTarget(TomlSection& section, policy::ProbeTarget& target) {
       target.http_path = *path;
     }
   }
+  if (auto file = section.String("ca_file")) {
+    if (target.kind != policy::ProbeKind::kHttps) {
+      section.Fail("ca_file", "only https probes verify certificates");
+    } else if (file->empty() || file->front() != '/') {
+      section.Fail("ca_file", "must be an absolute path");
+    } else {
+      target.tls_ca_file = *file;
+    }
+  }
   if (target.kind == policy::ProbeKind::kDns && !target.dns_name.empty()) {
     // The same rules the prober's query builder applies.
     std::string name = target.dns_name;

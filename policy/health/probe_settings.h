@@ -28,6 +28,7 @@ struct ProbeTarget {
   std::string dns_name;          // dns: the name asked for (an A query; any answer counts)
   std::string http_host;         // http(s): the Host header; empty: the address
   std::string http_path = "/";   // http(s): the path of the GET
+  std::string tls_ca_file;       // https: CA certificates to verify against; empty: the system's
   friend bool operator==(const ProbeTarget&, const ProbeTarget&) = default;
 };
 

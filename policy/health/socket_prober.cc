@@ -1,5 +1,6 @@
 #include "policy/health/socket_prober.h"
 
+#include "daemon/core/logger.h"
 #include "policy/health/datagram_probe.h"
 #include "policy/health/dns_query.h"
 #include "policy/health/tcp_probe.h"
@@ -9,6 +10,18 @@ namespace uplinkd::policy {
 SocketProber::SocketProber(boost::asio::io_context& io, ProbeBinding binding)
     : io_(io), binding_(std::move(binding)), random_(std::random_device{}()) {
   icmp_identifier_ = static_cast<uint16_t>(random_());
+}
+
+std::shared_ptr<TlsClientContext> SocketProber::TlsFor(const std::string& ca_file) {
+  auto it = tls_contexts_.find(ca_file);
+  if (it != tls_contexts_.end()) return it->second;
+  auto context = TlsClientContext::Create(ca_file);
+  if (!context) {
+    Logger(LogModule::kPolicy).Error("https probes: {}", Describe(context.error()));
+    // Remembered as failed: not retried (and logged) on every probe.
+    return tls_contexts_[ca_file] = nullptr;
+  }
+  return tls_contexts_[ca_file] = *context;
 }
 
 ProbeHandle SocketProber::Send(const ProbeTarget& target, Done done) {
@@ -35,7 +48,9 @@ ProbeHandle SocketProber::Send(const ProbeTarget& target, Done done) {
     case ProbeKind::kTcp:
     case ProbeKind::kHttp:
     case ProbeKind::kHttps:
-      operation = std::make_shared<TcpProbe>(io_, binding_, target, std::move(done));
+      operation = std::make_shared<TcpProbe>(
+          io_, binding_, target, std::move(done),
+          target.kind == ProbeKind::kHttps ? TlsFor(target.tls_ca_file) : nullptr);
       break;
   }
   operation->Start();

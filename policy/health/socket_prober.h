@@ -4,12 +4,15 @@
 // non-blocking and readiness comes from the loop.
 #include <boost/asio/io_context.hpp>
 
+#include <map>
 #include <memory>
 #include <random>
+#include <string>
 
 #include "policy/health/icmp_echo_probe.h"
 #include "policy/health/probe_binding.h"
 #include "policy/health/prober.h"
+#include "policy/health/tls_client_context.h"
 
 namespace uplinkd::policy {
 
@@ -26,7 +29,11 @@ class SocketProber : public Prober {
  private:
   boost::asio::io_context& io_;
   ProbeBinding binding_;
+  // The TLS context for an https target's CA file, loaded on first use; null if it failed.
+  std::shared_ptr<TlsClientContext> TlsFor(const std::string& ca_file);
+
   std::shared_ptr<IcmpSocketChoice> icmp_choice_ = std::make_shared<IcmpSocketChoice>();
+  std::map<std::string, std::shared_ptr<TlsClientContext>> tls_contexts_;
   std::mt19937 random_;
   uint16_t icmp_identifier_;
   uint16_t icmp_sequence_ = 0;

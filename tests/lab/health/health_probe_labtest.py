@@ -44,6 +44,17 @@ steady_interval_ms = 60000
 timeout_ms = 1500
 """
 
+# HTTPS verified by name and by address, against {ca}.
+HTTPS = """
+[health]
+targets = [
+  {{ kind = "https", address = "203.0.113.10", host = "probe.lab.example", path = "/", ca_file = "{ca}" }},
+  {{ kind = "https", address = "203.0.113.10", ca_file = "{ca}" }},
+]
+steady_interval_ms = 60000
+timeout_ms = 3000
+"""
+
 # The tracker as the daemon runs it (defaults), with a short hold so trials follow each other.
 TRACKER = """
 [health]
@@ -144,13 +155,32 @@ class HealthProbeLabTest(lab_support.LabTestCase):
         lab.sh("gw", "ip", "-6", "route", "add", "default", "via", "2001:db8:2::1", "dev", "wwan1")
         cls.start_server("dns", "203.0.113.11")
         cls.start_server("http", "203.0.113.10")
+        cls.make_certificates()
+        cls.start_server("https", "203.0.113.10", "--cert", str(cls.tmp / "server.pem"),
+                         "--key", str(cls.tmp / "server.key"))
+        for ca in ("ca", "other-ca"):
+            (cls.tmp / f"https-{ca}.toml").write_text(HTTPS.format(ca=cls.tmp / f"{ca}.pem"))
         (cls.tmp / "all.toml").write_text(ALL_KINDS)
         (cls.tmp / "tracker.toml").write_text(TRACKER)
 
     @classmethod
-    def start_server(cls, kind: str, address: str):
+    def make_certificates(cls):
+        """A lab CA that signed probe.lab.example's certificate, and an unrelated CA."""
+        def openssl(*args):
+            subprocess.run(["openssl", *args], cwd=cls.tmp, check=True, capture_output=True)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        for ca in ("ca", "other-ca"):
+            openssl("req", "-x509", *ec, "-keyout", f"{ca}.key", "-out", f"{ca}.pem", "-days", "2",
+                    "-subj", f"/CN=uplinkd lab {ca}")
+        openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=probe.lab.example")
+        (cls.tmp / "san.ext").write_text("subjectAltName=DNS:probe.lab.example,IP:203.0.113.10\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+
+    @classmethod
+    def start_server(cls, kind: str, address: str, *extra: str):
         proc = subprocess.Popen(["ip", "netns", "exec", cls.lab.ns("cloud"), lab_support.PYTHON,
-                                 str(TARGETS), kind, address],
+                                 str(TARGETS), kind, address, *extra],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         cls.servers.append(proc)
         line = proc.stdout.readline()
@@ -180,8 +210,8 @@ class HealthProbeLabTest(lab_support.LabTestCase):
         self.assertIsNotNone(up, f"{wan} never came up: {probe.events} {probe.stderr}")
         return probe
 
-    def once(self, *args: str) -> tuple[int, list[dict]]:
-        proc = self.lab.sh("gw", str(TOOL), "--config", str(self.tmp / "all.toml"), "--once", *args,
+    def once(self, *args: str, config: str = "all.toml") -> tuple[int, list[dict]]:
+        proc = self.lab.sh("gw", str(TOOL), "--config", str(self.tmp / config), "--once", *args,
                            check=False, timeout=30)
         lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
         return proc.returncode, lines
@@ -249,6 +279,22 @@ table inet healthtest_count {
                     self.assertEqual(by_target["dns 203.0.113.11:53 probe.lab.example"]["detail"],
                                      "dns rcode 0 with 1 answers")
         self.lab.sh("gw", "sysctl", "-q", "-w", "net.ipv4.ping_group_range=1 0")
+
+    def test_https_verifies_the_server_certificate(self):
+        for wan in WANS:
+            with self.subTest(wan=wan):
+                rc, lines = self.once(*self.bound(wan), config="https-ca.toml")
+                self.assertEqual(rc, 0, lines)
+                for line in lines:
+                    self.assertEqual(line["detail"], "HTTP 204 over TLS", line)
+                print(f"https probe over {wan}: {lines[0]['bytes']} bytes measured", file=sys.stderr)
+                # A server whose certificate the configured CA did not sign (a captive portal,
+                # an interception box) is no answer.
+                rc, lines = self.once(*self.bound(wan), config="https-other-ca.toml")
+                self.assertEqual(rc, 1, lines)
+                for line in lines:
+                    self.assertFalse(line["answered"], line)
+                    self.assertIn("TLS certificate not accepted", line["detail"])
 
     def test_probes_over_wwan0_never_leave_through_wwan1(self):
         self.count_from_gw("carrier2")

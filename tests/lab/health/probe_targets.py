@@ -6,6 +6,8 @@ library only).
       Answers every A query with one record (203.0.113.10) and anything else with NOTIMP.
   probe_targets.py http ADDRESS [--port 80]
       Answers every GET with 204 No Content.
+  probe_targets.py https ADDRESS --cert PEM --key PEM [--port 443]
+      The same over TLS.
 
 Each prints READY once bound and exits 0 on SIGTERM/SIGINT.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.server
 import signal
+import ssl
 import socket
 import struct
 import sys
@@ -67,10 +70,14 @@ class NoContent(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve_http(address: str, port: int) -> int:
+def serve_http(address: str, port: int, cert: str | None = None, key: str | None = None) -> int:
     class Server(http.server.ThreadingHTTPServer):
         address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
     server = Server((address, port), NoContent)
+    if cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("READY", flush=True)
     server.serve_forever()
     return 0
@@ -78,14 +85,18 @@ def serve_http(address: str, port: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["dns", "http"])
+    parser.add_argument("kind", choices=["dns", "http", "https"])
     parser.add_argument("address")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     if args.kind == "dns":
         return serve_dns(args.address, args.port or 53)
+    if args.kind == "https":
+        return serve_http(args.address, args.port or 443, args.cert, args.key)
     return serve_http(args.address, args.port or 80)
 
 

@@ -39,9 +39,10 @@ targets = [
   { kind = "udp-echo", address = "203.0.113.11", port = 7 },
   { kind = "dns", address = "2001:db8:ff::10", name = "probe.example." },
   { kind = "http", address = "203.0.113.10", port = 8080, host = "probe.example", path = "/health" },
+  { kind = "https", address = "203.0.113.10", host = "probe.example", ca_file = "/etc/uplinkd/probe-ca.pem" },
 ]
 reliability = 2
-steady_interval_ms = 2000
+steady_interval_ms = 10000
 fast_interval_ms = 150
 recovery_interval_ms = 1500
 timeout_min_ms = 120
@@ -61,7 +62,7 @@ max_probe_kb_per_hour = 900
 )");
   ASSERT_TRUE(parsed.issues.empty()) << parsed.Issues();
   const auto& s = parsed.settings;
-  ASSERT_EQ(s.targets.size(), 4u);
+  ASSERT_EQ(s.targets.size(), 5u);
   EXPECT_EQ(s.targets[0].kind, ProbeKind::kIcmp);
   EXPECT_EQ(s.targets[0].address.ToString(), "203.0.113.10");
   EXPECT_EQ(s.targets[1].kind, ProbeKind::kUdpEcho);
@@ -71,8 +72,10 @@ max_probe_kb_per_hour = 900
   EXPECT_EQ(s.targets[3].http_host, "probe.example");
   EXPECT_EQ(s.targets[3].http_path, "/health");
   EXPECT_EQ(s.targets[3].port, 8080);
+  EXPECT_EQ(s.targets[4].kind, ProbeKind::kHttps);
+  EXPECT_EQ(s.targets[4].tls_ca_file, "/etc/uplinkd/probe-ca.pem");
   EXPECT_EQ(s.reliability, 2u);
-  EXPECT_EQ(s.steady_interval, milliseconds(2000));
+  EXPECT_EQ(s.steady_interval, milliseconds(10000));
   EXPECT_EQ(s.fast_interval, milliseconds(150));
   EXPECT_EQ(s.recovery_interval, milliseconds(1500));
   EXPECT_EQ(s.timeout_min, milliseconds(120));
@@ -115,6 +118,7 @@ targets = [
   { kind = "tcp", address = "203.0.113.10", path = "/x" },
   { kind = "http", address = "203.0.113.10", path = "no-slash" },
   { kind = "udp-echo", address = "203.0.113.10", colour = "red" },
+  { kind = "http", address = "203.0.113.10", ca_file = "/etc/ca.pem" },
 ]
 steady_interval_ms = 10000
 )");
@@ -129,7 +133,9 @@ steady_interval_ms = 10000
       << issues;
   EXPECT_NE(issues.find("health.targets[6].path: must start with /"), std::string::npos) << issues;
   EXPECT_NE(issues.find("unknown key health.targets[7].colour"), std::string::npos) << issues;
-  EXPECT_EQ(parsed.issues.size(), 8u) << issues;
+  EXPECT_NE(issues.find("health.targets[8].ca_file: only https probes verify certificates"), std::string::npos)
+      << issues;
+  EXPECT_EQ(parsed.issues.size(), 9u) << issues;
 }
 
 TEST(HealthSectionTest, RejectsInconsistentSettings) {
