@@ -53,10 +53,10 @@ std::string WanHealthTracker::UnusableReason() const {
 void WanHealthTracker::Start() {
   if (started_) return;
   started_ = true;
-  if (settings_.targets.empty()) {
-    SetState(WanHealthState::kUnknown, "no probe targets configured");
-  } else if (!Usable()) {
+  if (!Usable()) {
     EnterDown(UnusableReason());
+  } else if (settings_.targets.empty()) {
+    SetState(WanHealthState::kUp, "link and bearer up (no probe targets)");
   } else {
     SetState(WanHealthState::kUnknown, "probing");
     good_streak_ = bad_streak_ = 0;
@@ -117,7 +117,23 @@ void WanHealthTracker::OnModemChanged(const ModemLinkSignal& modem) {
 
 void WanHealthTracker::RestartCadence(bool now) {
   cadence_.Cancel();
-  if (!started_ || !Usable() || settings_.targets.empty()) return;
+  // A cancelled timer's handler may already be queued on the loop: the generation tells it
+  // that it is stale.
+  uint64_t generation = ++cadence_generation_;
+  if (!started_ || !Usable()) return;
+  if (settings_.targets.empty()) {
+    // Without probes, health follows link and bearer; coming back still waits out the hold.
+    if (health_.state == WanHealthState::kUp) return;
+    auto held = std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.Now() - health_.since);
+    cadence_ = scheduler_.RunAfter(std::max(hold_ - held, std::chrono::milliseconds(0)),
+                                   Guarded([this, generation] {
+                                     if (generation != cadence_generation_) return;
+                                     EnterUp("link and bearer up (no probe targets)");
+                                     UpdateMetrics();
+                                     MaybePublish();
+                                   }));
+    return;
+  }
   if (now) {
     Tick();
     return;
@@ -125,7 +141,9 @@ void WanHealthTracker::RestartCadence(bool now) {
   std::chrono::milliseconds interval = health_.state == WanHealthState::kUp     ? settings_.steady_interval
                                        : health_.state == WanHealthState::kDown ? settings_.recovery_interval
                                                                                 : settings_.fast_interval;
-  cadence_ = scheduler_.RunAfter(interval, Guarded([this] { Tick(); }));
+  cadence_ = scheduler_.RunAfter(interval, Guarded([this, generation] {
+    if (generation == cadence_generation_) Tick();
+  }));
 }
 
 void WanHealthTracker::Tick() {
@@ -141,6 +159,7 @@ void WanHealthTracker::Tick() {
 
 void WanHealthTracker::CancelProbing() {
   cadence_.Cancel();
+  ++cadence_generation_;
   // Destroying the probes cancels them (and their timeouts); their callbacks will not run.
   auto probes = std::move(probes_);
   probes_.clear();

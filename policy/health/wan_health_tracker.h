@@ -49,9 +49,11 @@ class WanHealthTracker {
  public:
   using Publish = std::function<void(const WanHealth&)>;
 
-  // `settings` must have passed ReadHealthSection's checks (at least one target, 1 <= k <= n).
-  // The scheduler and prober must outlive the tracker. `publish` runs on every change of the
-  // WanHealth value; it must not destroy the tracker.
+  // `settings` as ReadHealthSection checked them, or defaults with no targets: a Wan without
+  // [wan.health] is Up while its link and bearer are (after the hold when it comes back) and
+  // never probes. The scheduler and prober must outlive the tracker. `publish` runs on every
+  // change of the WanHealth value (with probes, about every steady probe, as the RTT moves);
+  // it must not destroy the tracker.
   WanHealthTracker(std::string wan, HealthSettings settings, Scheduler& scheduler, Prober& prober,
                    Publish publish);
   ~WanHealthTracker();
@@ -160,6 +162,7 @@ class WanHealthTracker {
   uint64_t next_probe_id_ = 0;
   uint64_t next_round_id_ = 0;
   TimerHandle cadence_;
+  uint64_t cadence_generation_ = 0;
   uint32_t good_streak_ = 0;
   uint32_t bad_streak_ = 0;
 

@@ -282,6 +282,27 @@ TEST_F(WanHealthTrackerTest, StartWithoutBearerIsDown) {
   EXPECT_TRUE(prober.sent().empty());
 }
 
+TEST_F(WanHealthTrackerTest, WithoutTargetsHealthFollowsLinkAndBearerWithTheHold) {
+  settings.targets.clear();
+  Start();
+  EXPECT_EQ(health().state, State::kUp);
+  EXPECT_EQ(health().reason, "link and bearer up (no probe targets)");
+  tracker->OnModemChanged({.registered = true, .bearer_connected = false});
+  EXPECT_EQ(health().state, State::kDown);
+  EXPECT_EQ(health().reason, "bearer lost");
+  Run(milliseconds(2000));
+  tracker->OnModemChanged({});
+  // Down at t=0, back at 2 s: Up when the 5 s hold is over, not before.
+  auto took = RunUntil(State::kUp, milliseconds(10000));
+  ASSERT_TRUE(took);
+  EXPECT_EQ(*took, milliseconds(3000));
+  EXPECT_TRUE(prober.sent().empty());
+  // A second fall within the flap window doubles the hold.
+  tracker->OnLinkChanged(false);
+  tracker->OnLinkChanged(true);
+  EXPECT_EQ(RunUntil(State::kUp, milliseconds(20000)), milliseconds(10000));
+}
+
 TEST_F(WanHealthTrackerTest, WeakSignalIsSuspectThenDegraded) {
   StartUp();
   tracker->OnModemChanged({.signal_quality_percent = 60});
