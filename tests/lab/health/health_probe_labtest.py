@@ -355,6 +355,39 @@ table inet healthtest_count {
         self.lab.sh("carrier1", "ip", "link", "set", "to-gw", "up")
         self.assertIsNotNone(probe.wait_state("up", up_at, 20), probe.events[-5:])
 
+    def test_steady_probe_traffic_fits_the_budget(self):
+        probe = self.start_tracker("wwan0")
+        time.sleep(3)  # past the fast rounds of the start
+        self.lab.nft("carrier1", """
+table inet healthtest_bytes {
+  chain from_gw {
+    type filter hook prerouting priority -400; policy accept;
+    iifname "to-gw" ip daddr { 203.0.113.10, 203.0.113.11 } counter
+  }
+  chain to_gw {
+    type filter hook postrouting priority 400; policy accept;
+    oifname "to-gw" ip saddr { 203.0.113.10, 203.0.113.11 } counter
+  }
+}
+""")
+        self.addCleanup(self.lab.sh, "carrier1", "nft", "delete", "table", "inet", "healthtest_bytes", check=False)
+        start = time.monotonic()
+        reported_before = probe.last()["probe_bytes"]
+        time.sleep(30)
+        out = self.lab.sh("carrier1", "nft", "-j", "list", "table", "inet", "healthtest_bytes").stdout
+        elapsed = time.monotonic() - start
+        reported = probe.last()["probe_bytes"] - reported_before
+        counted = sum(expr["counter"]["bytes"] for item in json.loads(out)["nftables"]
+                      for expr in item.get("rule", {}).get("expr", []) if "counter" in expr)
+        per_hour = counted * 3600 / elapsed
+        print(f"steady probing (icmp + udp-echo in turn, 450 ms): {counted} IP bytes at carrier1 in "
+              f"{elapsed:.1f} s = {per_hour / 1024:.0f} KiB/hour (tracker's own count {reported})",
+              file=sys.stderr)
+        self.assertEqual(probe.last()["state"], "up")
+        self.assertLessEqual(per_hour, 500 * 1024)
+        # The carrier saw what the tracker accounted for (within one probe at either end).
+        self.assertLess(abs(counted - reported), 2 * 64 + 1)
+
     def test_loss_makes_it_degraded_and_clear_heals_it(self):
         probe = self.start_tracker("wwan0")
         start = time.monotonic()
