@@ -4,6 +4,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "daemon/dbus/alert_relay_dbus_object.h"
 #include "daemon/dbus/bus_credentials_source.h"
 #include "daemon/dbus/caller_authorizer.h"
 #include "daemon/dbus/manager_dbus_object.h"
@@ -11,6 +12,7 @@
 #include "daemon/dbus/modem_properties.h"
 #include "daemon/dbus/object_paths.h"
 #include "daemon/dbus/published_object_set.h"
+#include "daemon/dbus/wan_dbus_object.h"
 
 namespace uplinkd::dbus {
 
@@ -30,6 +32,10 @@ Result<std::unique_ptr<DbusService>> DbusService::Create(sdbus::IConnection& con
     service->modems_ = std::make_unique<PublishedObjectSet<ModemDbusObject>>(
         "Modem", [&connection](const std::string& path, const ModemProperties& properties) {
           return std::make_unique<ModemDbusObject>(connection, path, properties);
+        });
+    service->wans_ = std::make_unique<PublishedObjectSet<WanDbusObject>>(
+        "Wan", [&connection](const std::string& path, const WanProperties& properties) {
+          return std::make_unique<WanDbusObject>(connection, path, properties);
         });
     connection.requestName(kBusName);
     service->name_owned_ = true;
@@ -52,6 +58,8 @@ Result<std::unique_ptr<DbusService>> DbusService::Create(sdbus::IConnection& con
 DbusService::~DbusService() {
   // Objects go first (their InterfacesRemoved still goes out), then the name.
   try {
+    alert_relay_.reset();
+    if (wans_) wans_->Clear();
     if (modems_) modems_->Clear();
     manager_.reset();
     if (name_owned_) connection_.releaseName(kBusName);
@@ -78,6 +86,27 @@ void DbusService::PublishModems(const std::vector<modem::ModemWanState>& modems)
     std::map<std::string, ModemProperties> wanted;
     for (const auto& state : modems) wanted.emplace(state.name, ModemPropertiesFrom(state));
     modems_->Sync(wanted);
+  });
+}
+
+void DbusService::PublishWans(const std::vector<WanProperties>& wans) {
+  Guarded("Wans", [&] {
+    std::map<std::string, WanProperties> wanted;
+    for (const auto& wan : wans) wanted.emplace(wan.name, wan);
+    wans_->Sync(wanted);
+  });
+}
+
+void DbusService::PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
+                                    std::function<std::string(const std::string&)> submit) {
+  Guarded("the alert relay", [&] {
+    if (!relay) {
+      alert_relay_.reset();
+    } else if (alert_relay_) {
+      alert_relay_->Update(*relay);
+    } else {
+      alert_relay_ = std::make_unique<AlertRelayDbusObject>(connection_, *authorizer_, std::move(submit), *relay);
+    }
   });
 }
 

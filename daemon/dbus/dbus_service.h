@@ -5,13 +5,16 @@
 // clients never poll. No sdbus type appears here.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/core/logger.h"
 #include "daemon/core/result.h"
 #include "daemon/dbus/manager_actions.h"
+#include "daemon/dbus/alert_relay_properties.h"
 #include "daemon/dbus/manager_properties.h"
+#include "daemon/dbus/wan_properties.h"
 #include "modem/modem_wan_state.h"
 
 namespace sdbus {
@@ -24,6 +27,8 @@ class BusCredentialsSource;
 class CallerAuthorizer;
 class ManagerDbusObject;
 class ModemDbusObject;
+class WanDbusObject;
+class AlertRelayDbusObject;
 template <typename Object>
 class PublishedObjectSet;
 
@@ -42,6 +47,13 @@ class DbusService {
   void PublishManager(const ManagerProperties& properties);
   // One object per configured modem, named after it.
   void PublishModems(const std::vector<modem::ModemWanState>& modems);
+  // One object per Wan, named after it (PolicyController::WansJson() through
+  // WanPropertiesFromStatus).
+  void PublishWans(const std::vector<WanProperties>& wans);
+  // The relay's object while it runs (nullopt: none). `submit` hands one submission to the relay
+  // and returns its reply (relay::AlertRelay::HandleSubmission); it is kept from the first call.
+  void PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
+                         std::function<std::string(const std::string&)> submit);
   // Re-resolves the group allowed to change things (after a reload).
   void SetAccessGroup(const std::string& group);
 
@@ -61,6 +73,8 @@ class DbusService {
   std::unique_ptr<CallerAuthorizer> authorizer_;
   std::unique_ptr<ManagerDbusObject> manager_;
   std::unique_ptr<PublishedObjectSet<ModemDbusObject>> modems_;
+  std::unique_ptr<PublishedObjectSet<WanDbusObject>> wans_;
+  std::unique_ptr<AlertRelayDbusObject> alert_relay_;
   bool name_owned_ = false;
   Logger log_{LogModule::kDbus};
 };

@@ -10,6 +10,9 @@ inline constexpr const char* kBusName = "org.uplinkd1";
 inline constexpr const char* kRootPath = "/org/uplinkd1";
 inline constexpr const char* kManagerInterface = "org.uplinkd1.Manager";
 inline constexpr const char* kModemInterface = "org.uplinkd1.Modem";
+inline constexpr const char* kWanInterface = "org.uplinkd1.Wan";
+inline constexpr const char* kAlertRelayInterface = "org.uplinkd1.AlertRelay";
+inline constexpr const char* kAlertRelayPath = "/org/uplinkd1/AlertRelay";
 
 // A configured name as one object path element: a-z, A-Z and 0-9 stay, every other byte becomes
 // _XX (two lower-case hex digits), so "lte-1" is "lte_2d1" and distinct names stay distinct.
