@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab tools
   iproute2 nftables iputils-ping wireguard-tools wireguard-go procps util-linux systemd busybox ppp socat
+  # D-Bus clients the API tests drive uplinkd with (gdbus, dbus-python on GLib)
+  libglib2.0-bin python3-dbus python3-gi
 )
 
 if [ "$(id -u)" -ne 0 ]; then
