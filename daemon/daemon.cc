@@ -20,6 +20,7 @@
 #include "daemon/dbus/dbus_service.h"
 #include "daemon/net/libnl_netlink_monitor.h"
 #include "daemon/net/libnl_routing_edge.h"
+#include "daemon/relay/alert_relay.h"
 #include "daemon/sdbus_asio_bridge.h"
 #include "inference/inference_worker_supervisor.h"
 #include "modem/modem_fleet.h"
@@ -131,6 +132,7 @@ Result<void> Daemon::Start() {
   notifier_.StartWatchdog();
   StartModems();
   StartInference();
+  StartAlerts();
   if (auto published = StartDbus(); !published) return published;
   // READY=1 follows once the link snapshot is complete: the first state is then applied.
   return StartLinkMonitor();
@@ -237,6 +239,45 @@ void Daemon::StartInference() {
   }
 }
 
+// The relay's failure to start (outbox or socket) is reported, not fatal: connectivity comes first.
+void Daemon::StartAlerts() {
+  const auto& alerts = config_.alerts;
+  if (!alerts.enabled) return;
+  relay::AlertRelaySettings settings;
+  settings.socket_path = alerts.socket.empty() ? config_.runtime_dir + "/alerts.sock" : alerts.socket;
+  settings.socket_group = alerts.socket_group;
+  settings.outbox_path = config_.state_dir + "/alerts.sqlite";
+  settings.max_alerts = alerts.outbox_max_alerts;
+  settings.broker = {alerts.broker_host, alerts.broker_port, alerts.client_id, alerts.keepalive_s,
+                     alerts.tls_ca_file, alerts.tls_cert_file, alerts.tls_key_file};
+  settings.delivery.topic = alerts.topic;
+  settings.delivery.qos = alerts.qos;
+  settings.delivery.max_in_flight = static_cast<size_t>(alerts.max_in_flight);
+  settings.delivery.connect_timeout = std::chrono::milliseconds(alerts.connect_timeout_ms);
+  settings.delivery.ack_timeout = std::chrono::milliseconds(alerts.ack_timeout_ms);
+  settings.delivery.backoff_initial = std::chrono::milliseconds(alerts.backoff_initial_ms);
+  settings.delivery.backoff_max = std::chrono::milliseconds(alerts.backoff_max_ms);
+  auto relay = relay::AlertRelay::Create(io_, scheduler_, std::move(settings));
+  if (!relay) {
+    alerts_error_ = Describe(relay.error());
+    kLog.Error("alert relay not started: {}", alerts_error_);
+    return;
+  }
+  alerts_ = std::move(*relay);
+  relay::SocketOptions options;
+  options.priority = alerts.socket_priority;
+  options.mark = alerts.socket_mark;
+  alerts_->SetSocketOptions(options);
+  alerts_->set_change_observer([this] { StateChanged(); });
+}
+
+nlohmann::json Daemon::AlertsStatus() const {
+  if (alerts_) return alerts_->Status();
+  nlohmann::json status = {{"enabled", config_.alerts.enabled}};
+  if (!alerts_error_.empty()) status["error"] = alerts_error_;
+  return status;
+}
+
 nlohmann::json Daemon::InferenceStatus() const {
   nlohmann::json status = {{"enabled", config_.inference.enabled}};
   if (!inference_error_.empty()) status["error"] = inference_error_;
@@ -309,6 +350,10 @@ void Daemon::Reload() {
     kLog.Warning("[inference] changes take effect at the next restart");
     config->inference = config_.inference;
   }
+  if (config->alerts != config_.alerts) {
+    kLog.Warning("[alerts] changes take effect at the next restart");
+    config->alerts = config_.alerts;
+  }
   if (config->modems != config_.modems) {
     // Rebuilding a supervisor drops its Wan for a moment; until that is done per modem, the
     // running modems keep their profiles.
@@ -336,6 +381,7 @@ void Daemon::Shutdown(const char* reason) {
   // restarted daemon adopts them without a new attach.
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
+  if (alerts_) alerts_->Stop();
   dbus_.reset();  // InterfacesRemoved, then org.uplinkd1 is released
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
@@ -359,6 +405,7 @@ nlohmann::json Daemon::BuildStatus() const {
       {"modems", modems},
       {"links", links_.ToJson()},
       {"inference", InferenceStatus()},
+      {"alerts", AlertsStatus()},
       {"recent_events", nlohmann::json(recent_events_)},
   };
 }

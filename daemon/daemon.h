@@ -37,6 +37,10 @@ namespace inference {
 class InferenceWorkerSupervisor;
 }  // namespace inference
 
+namespace relay {
+class AlertRelay;
+}  // namespace relay
+
 class SdbusAsioBridge;
 namespace dbus {
 class DbusService;
@@ -62,6 +66,8 @@ class Daemon {
   Result<void> StartLinkMonitor();
   void StartModems();
   void StartInference();
+  void StartAlerts();
+  nlohmann::json AlertsStatus() const;
   Result<void> StartDbus();
   dbus::ManagerProperties ManagerDbusState() const;
   nlohmann::json InferenceStatus() const;
@@ -87,6 +93,8 @@ class Daemon {
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
+  std::unique_ptr<relay::AlertRelay> alerts_;  // the alert relay, when [alerts] is enabled
+  std::string alerts_error_;                   // why it is not running, when it should be
   std::unique_ptr<dbus::DbusService> dbus_;  // org.uplinkd1
   uint64_t started_unix_ = 0;
   std::string inference_error_;  // why the worker is not running, when it should be

@@ -5,6 +5,7 @@
 #include <regex>
 #include <sstream>
 
+#include "daemon/config/alerts_section.h"
 #include "daemon/config/dbus_access_section.h"
 #include "daemon/config/toml_section.h"
 #include "daemon/config/wan_section.h"
@@ -178,6 +179,7 @@ ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   ReadModems(top, outcome.config);
   ReadWanSections(top, outcome.config.modems, outcome.config.policy);
   if (auto inference = top.Table("inference")) ReadInferenceSection(*inference, outcome.config.inference);
+  if (auto alerts = top.Table("alerts")) ReadAlertsSection(*alerts, outcome.config.alerts);
   top.RejectUnknownKeys();
   return outcome;
 }

@@ -8,6 +8,7 @@
 #endif
 #include <vector>
 
+#include "daemon/config/alerts_section.h"
 #include "daemon/config/dbus_access_section.h"
 #include "daemon/core/logger.h"
 #include "modem/modem_profile.h"
@@ -35,6 +36,8 @@ struct DaemonConfig {
     std::string group = "uplinkd-infer";
     friend bool operator==(const Inference&, const Inference&) = default;
   } inference;
+  // [alerts]: the alert relay (outbox, submission socket, MQTT broker).
+  AlertsConfig alerts;
   // [[wan]] and [policy]: the Wans and how each traffic class picks among them (empty: no policy).
   policy::PolicyConfig policy;
 };

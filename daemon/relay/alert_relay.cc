@@ -67,6 +67,13 @@ void AlertRelay::set_change_observer(std::function<void()> observer) {
 }
 
 std::string AlertRelay::HandleSubmission(std::string_view datagram) {
+  std::string reply = Submit(datagram);
+  // Counters changed either way; the status publication is coalesced per loop turn.
+  if (on_change_) on_change_();
+  return reply;
+}
+
+std::string AlertRelay::Submit(std::string_view datagram) {
   auto parsed = inference::AlertSubmissionCodec::ParseSubmission(datagram);
   if (!parsed) {
     ++stats_.refused;
@@ -105,7 +112,6 @@ std::string AlertRelay::HandleSubmission(std::string_view datagram) {
                    *added->evicted, parsed->severity);
     }
     deliverer_->AlertQueued();
-    if (on_change_) on_change_();
   }
   inference::AlertSubmissionReply reply;
   reply.ok = true;

@@ -61,6 +61,7 @@ class AlertRelay {
 
  private:
   explicit AlertRelay(AlertRelaySettings settings) : settings_(std::move(settings)) {}
+  std::string Submit(std::string_view datagram);
 
   AlertRelaySettings settings_;
   std::function<int64_t()> wall_clock_ms_;
