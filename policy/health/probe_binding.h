@@ -15,6 +15,9 @@ struct ProbeBinding {
   uint32_t mark = 0;      // 0: no mark
   std::optional<net::IpAddress> source_v4;
   std::optional<net::IpAddress> source_v6;
+  // Without an interface a probe is refused (it could leave by any link), unless this is set
+  // (tests and diagnosis on loopback).
+  bool allow_unbound = false;
   friend bool operator==(const ProbeBinding&, const ProbeBinding&) = default;
 };
 

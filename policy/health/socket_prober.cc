@@ -1,5 +1,7 @@
 #include "policy/health/socket_prober.h"
 
+#include <boost/asio/post.hpp>
+
 #include "daemon/core/logger.h"
 #include "policy/health/datagram_probe.h"
 #include "policy/health/dns_query.h"
@@ -25,6 +27,16 @@ std::shared_ptr<TlsClientContext> SocketProber::TlsFor(const std::string& ca_fil
 }
 
 ProbeHandle SocketProber::Send(const ProbeTarget& target, Done done) {
+  if (binding_.interface.empty() && !binding_.allow_unbound) {
+    // The Wan's interface is not known yet (a bearer still connecting): nothing may be sent.
+    ProbeOutcome outcome;
+    outcome.detail = "not bound to an interface";
+    auto pending = std::make_shared<bool>(true);
+    boost::asio::post(io_, [pending, outcome, done = std::move(done)] {
+      if (*pending) done(outcome);
+    });
+    return ProbeHandle([pending] { *pending = false; });
+  }
   std::shared_ptr<ProbeOperation> operation;
   switch (target.kind) {
     case ProbeKind::kIcmp:

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
   Logger::SetMaxLevel(options.log_level);
   HealthSettings settings;
   if (!ReadSettings(options.config, settings)) return 2;
+  // Without --interface the probes go wherever the routing sends them (diagnosis).
+  options.binding.allow_unbound = options.binding.interface.empty();
 
   boost::asio::io_context io;
   SocketProber prober(io, options.binding);

@@ -88,7 +88,7 @@ class TcpServer {
 class SocketProberTest : public ::testing::Test {
  protected:
   // Sends one probe and runs the loop until it reports (or `wait` passes).
-  std::optional<ProbeOutcome> Probe(const ProbeTarget& target, ProbeBinding binding = {},
+  std::optional<ProbeOutcome> Probe(const ProbeTarget& target, ProbeBinding binding = {.allow_unbound = true},
                                     std::chrono::milliseconds wait = 2s) {
     SocketProber prober(io, std::move(binding));
     std::optional<ProbeOutcome> outcome;
@@ -120,7 +120,7 @@ TEST_F(SocketProberTest, UdpEchoWantsItsTokenBack) {
   EXPECT_LT(outcome->rtt, 1s);
   // Something else coming back is no answer.
   UdpServer liar(io, [](std::vector<uint8_t>) { return std::vector<uint8_t>{1, 2, 3, 4}; });
-  outcome = Probe(Target(ProbeKind::kUdpEcho, liar.port()), {}, 300ms);
+  outcome = Probe(Target(ProbeKind::kUdpEcho, liar.port()), {.allow_unbound = true}, 300ms);
   EXPECT_FALSE(outcome);  // still waiting when the test gives up
 }
 
@@ -189,9 +189,18 @@ TEST_F(SocketProberTest, AProbeThatCannotBeBoundIsNotSent) {
   EXPECT_EQ(echo.received, 0);
 }
 
+TEST_F(SocketProberTest, WithoutAnInterfaceNothingIsSent) {
+  UdpServer echo(io, [](std::vector<uint8_t> datagram) { return datagram; });
+  auto outcome = Probe(Target(ProbeKind::kUdpEcho, echo.port()), {.mark = 0x100});
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(outcome->answered);
+  EXPECT_EQ(outcome->detail, "not bound to an interface");
+  EXPECT_EQ(echo.received, 0);
+}
+
 TEST_F(SocketProberTest, ACancelledProbeNeverCallsBack) {
   UdpServer silent(io, [](std::vector<uint8_t>) { return std::vector<uint8_t>{}; });
-  SocketProber prober(io, {});
+  SocketProber prober(io, {.allow_unbound = true});
   bool called = false;
   auto handle = prober.Send(Target(ProbeKind::kUdpEcho, silent.port()), [&](const ProbeOutcome&) { called = true; });
   io.run_for(50ms);
