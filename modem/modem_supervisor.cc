@@ -647,6 +647,17 @@ void ModemSupervisor::ConfigureThroughClient(const BearerInfo& bearer, BearerIpM
   request.modem_name = profile_.name;
   request.interface = bearer.interface;
   request.ppp_unit = profile_.ppp_unit.value_or(0);
+  if (request.kind == BearerIpClientKind::kDhcp) {
+    // A DHCP client needs the interface up; nobody else brings a modem's netdev up.
+    auto link = deps_.routing->GetLink(bearer.interface);
+    Result<void> up = link ? Result<void>{} : Result<void>(tl::unexpected(link.error()));
+    if (link && !link->admin_up) up = deps_.routing->SetLinkUp(link->index, true);
+    if (!up) {
+      Fail(fmt::format("cannot bring {} up for DHCP: {}", bearer.interface, Describe(up.error())), false);
+      AbandonBearer(bearer.path);
+      return;
+    }
+  }
   if (request.kind == BearerIpClientKind::kPpp) {
     // With PPP the host authenticates (PAP/CHAP) inside pppd, not the modem.
     request.user = profile_.apn.user;

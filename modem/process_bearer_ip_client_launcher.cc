@@ -64,7 +64,8 @@ class ProcessBearerIpClientLauncher::DhcpClient : public BearerIpClient {
     ChildProcess::Handlers handlers;
     handlers.line = [this](const std::string& line) { OnLine(line); };
     handlers.exited = [this](const ChildProcess::ExitStatus& status) {
-      listener_.exited("udhcpc " + ChildProcess::Describe(status));  // may destroy this
+      auto exited = listener_.exited;  // a copy: the call may destroy this client
+      exited("udhcpc " + ChildProcess::Describe(status));
     };
     auto child = ChildProcess::Spawn(launcher_.io_, argv, kHelperEnvironment, std::move(handlers));
     if (!child) return tl::unexpected(child.error());
@@ -85,10 +86,12 @@ class ProcessBearerIpClientLauncher::DhcpClient : public BearerIpClient {
       BearerIpLease lease{request_.interface, *event->lease, false};
       if (last_ && *last_ == lease) return;  // a renewal that changed nothing
       last_ = lease;
-      listener_.configured(lease);
+      auto configured = listener_.configured;  // a copy: the call may destroy this client
+      configured(lease);
     } else if ((event->event == "deconfig" || event->event == "nak") && last_) {
       last_.reset();
-      listener_.lost("DHCP " + event->event);
+      auto lost = listener_.lost;
+      lost("DHCP " + event->event);
     }
   }
 
@@ -116,7 +119,8 @@ class ProcessBearerIpClientLauncher::PppClient : public BearerIpClient {
     handlers.line = [this](const std::string& line) { OnLine(line); };
     handlers.exited = [this](const ChildProcess::ExitStatus& status) {
       RemoveOptions();
-      listener_.exited("pppd " + ChildProcess::Describe(status));  // may destroy this
+      auto exited = listener_.exited;  // a copy: the call may destroy this client
+      exited("pppd " + ChildProcess::Describe(status));
     };
     auto child = ChildProcess::Spawn(launcher_.io_, argv, kHelperEnvironment, std::move(handlers));
     if (!child) return tl::unexpected(child.error());
@@ -134,7 +138,8 @@ class ProcessBearerIpClientLauncher::PppClient : public BearerIpClient {
     if (!report_timer_.armed()) {
       report_timer_ = launcher_.scheduler_.RunAfter(kPppReportSettle, [this] {
         report_timer_ = TimerHandle();
-        if (auto lease = reader_.Lease()) listener_.configured(*lease);
+        auto configured = listener_.configured;  // a copy: the call may destroy this client
+        if (auto lease = reader_.Lease()) configured(*lease);
       });
     }
   }

@@ -3,7 +3,10 @@
 // state and event as a JSON line on stdout. For field diagnosis ("is it the modem or the
 // policy?") and as the driver of the modem lab tests and benchmarks.
 //
-//   uplinkd-modem-runner --config FILE [--bus system|ADDRESS] [--log-level LEVEL]
+//   uplinkd-modem-runner --config FILE [--bus system|ADDRESS] [--log-level LEVEL] [--runtime-dir DIR]
+//
+// DHCP and PPP bearers run busybox udhcpc / pppd; their script and options files go to
+// --runtime-dir (default /run/uplinkd-modem-runner).
 //
 // Each line: {"mono_ns": CLOCK_MONOTONIC ns, "type": "ready"|"state"|"event", ...}.
 // SIGTERM/SIGINT: removes the addresses it configured (bearers stay up) and exits 0.
@@ -27,6 +30,7 @@
 #include "daemon/sdbus_asio_bridge.h"
 #include "modem/modem_fleet.h"
 #include "modem/modem_wan_state_json.h"
+#include "modem/process_bearer_ip_client_launcher.h"
 #include "modem/sdbus_modem_manager_edge.h"
 
 namespace {
@@ -43,7 +47,8 @@ void PrintLine(nlohmann::json line) {
 }
 
 int Usage() {
-  std::cerr << "usage: uplinkd-modem-runner --config FILE [--bus system|ADDRESS] [--log-level LEVEL]\n";
+  std::cerr << "usage: uplinkd-modem-runner --config FILE [--bus system|ADDRESS] [--log-level LEVEL]"
+               " [--runtime-dir DIR]\n";
   return 2;
 }
 
@@ -54,6 +59,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string bus_override;
   std::string log_level;
+  std::string runtime_dir = "/run/uplinkd-modem-runner";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return Usage();
@@ -63,6 +69,8 @@ int main(int argc, char** argv) {
       bus_override = argv[++i];
     } else if (arg == "--log-level") {
       log_level = argv[++i];
+    } else if (arg == "--runtime-dir") {
+      runtime_dir = argv[++i];
     } else {
       return Usage();
     }
@@ -110,6 +118,10 @@ int main(int argc, char** argv) {
   dependencies.scheduler = &scheduler;
   dependencies.routing = routing->get();
   dependencies.uniform01 = [&] { return uniform(generator); };
+  modem::ProcessBearerIpClientLauncher::Settings helper_settings;
+  helper_settings.runtime_dir = runtime_dir;
+  modem::ProcessBearerIpClientLauncher ip_clients(io, scheduler, helper_settings);
+  dependencies.ip_clients = &ip_clients;
   modem::ModemFleet fleet(
       config.modems, dependencies,
       [](const modem::ModemWanState& state) { PrintLine({{"type", "state"}, {"state", modem::ToJson(state)}}); },

@@ -74,13 +74,14 @@ def write_runner_config(directory: str, pin: str | None = None, backoff_ms: int 
 class ModemRunner:
     """uplinkd-modem-runner in the lab's gw namespace. Stop it with stop() (SIGTERM to its pid)."""
 
-    def __init__(self, lab: lab_support.Lab, config_path: str):
+    def __init__(self, lab: lab_support.Lab, config_path: str, extra_args: tuple = ()):
         self.lab = lab
         bus = lab.lab("bus").stdout.strip()
         self.stderr = tempfile.NamedTemporaryFile(prefix="modem-runner-", suffix=".log", delete=False)
         # `ip netns exec` execs the runner: the pid we hold is the runner's own.
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", lab.ns("gw"), RUNNER, "--config", config_path, "--bus", bus],
+            ["ip", "netns", "exec", lab.ns("gw"), RUNNER, "--config", config_path, "--bus", bus,
+             *extra_args],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, bufsize=1)
         self.cond = threading.Condition()
         self.states: dict[str, dict] = {}

@@ -4,9 +4,11 @@ REAL ModemManager 1.20 driving an emulated AT modem (tests/realmm/realmm_harness
 
 What it shows: discovery through the ObjectManager, the SIM's ICCID, enable, registration (home,
 operator, LTE), signal, Simple.Connect, and the bearer read back — the emulated modem dials PPP,
-which uplinkd reports as unsupported (it does not run pppd yet); that report is the expected end.
-The runner gets a network namespace of its own (it never touches the machine's links; a PPP
-bearer makes it touch none at all), so this needs root; without root it is skipped (77).
+so the supervisor starts pppd on the bearer's Interface (here the emulator's UNIX socket path,
+which is not a tty, and our kernel has no PPP anyway: pppd exits at once); its exit is a failed
+attempt, and the supervisor disconnects the bearer through the real ModemManager. The runner
+gets a network namespace of its own (it never touches the machine's links), so this needs root;
+without root it is skipped (77).
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class RunnerAgainstRealModemManager(unittest.TestCase):
         config = Path(self.tmp.name) / "modem.toml"
         config.write_text(CONFIG)
         self.started = time.monotonic()
-        self.runner = support.ModemRunner(self.lab, str(config))
+        self.runner = support.ModemRunner(self.lab, str(config),
+                                          extra_args=("--runtime-dir", str(Path(self.tmp.name) / "run")))
         self.addCleanup(self.runner.stop)
 
     def stop_harness(self):
@@ -95,13 +98,13 @@ class RunnerAgainstRealModemManager(unittest.TestCase):
                 self.harness.wait(timeout=10)
         self.harness.stdout.close()
 
-    def test_enable_register_connect_and_report_the_ppp_bearer(self):
+    def test_enable_register_connect_and_run_pppd_on_the_ppp_bearer(self):
         mark = 0
         self.runner.wait_state("modem1", lambda s: s["iccid"] != "", 20, "SIM read")
-        state = self.runner.wait_state("modem1", lambda s: s["phase"] == "needs-operator", 40,
-                                       "the PPP bearer reported")
-        self.assertIn("needs PPP", state["last_error"])
-        self.assertEqual(state["modem_state"], "connected")
+        state = self.runner.wait_state("modem1", lambda s: "ppp helper exited" in s["last_error"], 40,
+                                       "pppd started on the PPP bearer and its exit handled")
+        self.assertRegex(self.runner.log(), r"pppd started on /\S+")
+        self.assertEqual(state["counters"]["connect_failures"], 1)
         self.assertEqual(state["registration"], "home")
         self.assertEqual(state["access_technology"], "lte")
         self.assertTrue(state["imei"])
@@ -111,11 +114,17 @@ class RunnerAgainstRealModemManager(unittest.TestCase):
         for line in self.runner.lines_since(mark, "state", "modem1"):
             if not phases or phases[-1] != line["state"]["phase"]:
                 phases.append(line["state"]["phase"])
-        self.assertEqual(phases, ["absent", "enabling", "waiting-for-registration", "connecting", "needs-operator"])
+        self.assertEqual(phases[:6], ["absent", "enabling", "waiting-for-registration", "connecting",
+                                      "configuring", "backing-off"])
         kinds = [l["event"]["kind"] for l in self.runner.lines_since(mark, "event", "modem1")]
-        self.assertEqual(kinds, ["modem-adopted", "unsupported-bearer"])
-        print(f"\nreal ModemManager: runner start -> bearer reported in "
+        self.assertEqual(kinds, ["modem-adopted"])
+        print(f"\nreal ModemManager: runner start -> pppd ran and exited in "
               f"{time.monotonic() - self.started:.2f} s", file=sys.stderr)
+        # The supervisor disconnected the bearer through the real ModemManager.
+        self.runner.wait_line_since(
+            mark, lambda l: l["type"] == "state" and l["state"]["name"] == "modem1"
+            and "ppp helper exited" in l["state"]["last_error"] and l["state"]["modem_state"] == "registered",
+            20, "the bearer disconnected after pppd's exit")
 
 
 if __name__ == "__main__":

@@ -734,6 +734,7 @@ TEST_F(BearerIpClientTest, ADhcpBearerRunsTheClientAndTheWanComesUpWithTheLease)
   EXPECT_EQ(request->kind, BearerIpClientKind::kDhcp);
   EXPECT_EQ(request->interface, "wwan0");
   EXPECT_TRUE(AddressesOn(wwan0_).empty());
+  EXPECT_TRUE(kernel_.GetLink("wwan0")->admin_up);  // udhcpc needs the link up to send anything
 
   ip_clients_.Configure("modem1", DhcpLease("100.64.7.10/24", "100.64.7.1"));
   Settle();
@@ -964,6 +965,15 @@ TEST_F(BearerIpClientTest, ShutdownStopsTheHelper) {
   fleet_->Shutdown();
   EXPECT_FALSE(ip_clients_.running("modem1"));
   EXPECT_TRUE(AddressesOn(wwan0_).empty());
+}
+
+TEST_F(BearerIpClientTest, ADhcpBearerWithoutItsInterfaceIsAFailure) {
+  AddModem("m1", "860000000000011", "wwan7", BearerIpMethod::kDhcp);
+  StartFleet({Profile("modem1", "860000000000011")});
+  EXPECT_FALSE(ip_clients_.running("modem1"));
+  EXPECT_EQ(ip_clients_.starts("modem1"), 0u);
+  EXPECT_NE(State("modem1").last_error.find("cannot bring wwan7 up for DHCP"), std::string::npos);
+  EXPECT_FALSE(BearerConnected("m1"));
 }
 
 }  // namespace
