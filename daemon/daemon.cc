@@ -26,6 +26,10 @@
 #include "modem/modem_fleet.h"
 #include "modem/modem_wan_state_json.h"
 #include "modem/sdbus_modem_manager_edge.h"
+#include "daemon/net/libnetfilter_conntrack_edge.h"
+#include "daemon/net/libnftnl_edge.h"
+#include "policy/health/socket_prober.h"
+#include "policy/policy_controller.h"
 
 namespace uplinkd {
 namespace {
@@ -130,6 +134,7 @@ Result<void> Daemon::Start() {
   started_unix_ = static_cast<uint64_t>(std::time(nullptr));
   WaitForSignals();
   notifier_.StartWatchdog();
+  StartPolicy();
   StartModems();
   StartInference();
   StartAlerts();
@@ -142,12 +147,14 @@ Result<void> Daemon::StartLinkMonitor() {
   netlink_monitor_ = std::make_unique<net::LibnlNetlinkMonitor>(io_);
   net::NetlinkHandlers handlers;
   handlers.on_link = [this](const net::LinkEvent& event) {
+    if (policy_) policy_->OnLink(event);
     if (links_.Apply(event)) {
       Logger(LogModule::kNet).Info("{}", net::ToString(event));
       StateChanged();
     }
   };
   handlers.on_address = [this](const net::AddressEvent& event) {
+    if (policy_) policy_->OnAddress(event);
     if (links_.Apply(event)) {
       Logger(LogModule::kNet).Info("{}", net::ToString(event));
       StateChanged();
@@ -214,6 +221,36 @@ dbus::ManagerProperties Daemon::ManagerDbusState() const {
   properties.log_level = Logger::LevelName(config_.log_level);
   properties.start_time = started_unix_;
   return properties;
+}
+
+void Daemon::StartPolicy() {
+  if (!config_.policy.enabled()) return;
+  Logger log(LogModule::kPolicy);
+  auto nftables = net::LibnftnlEdge::Create();
+  if (!nftables) {
+    log.Error("multi-WAN policy not started: nftables: {}", Describe(nftables.error()));
+    return;
+  }
+  nftables_ = std::move(*nftables);
+  if (auto conntrack = net::LibnetfilterConntrackEdge::Create()) {
+    conntrack_ = std::move(*conntrack);
+  } else {
+    log.Warning("no conntrack clean-up on failover: {}", Describe(conntrack.error()));
+  }
+  policy::PolicyController::Dependencies dependencies;
+  dependencies.scheduler = &scheduler_;
+  dependencies.routing = routing_.get();
+  dependencies.nftables = nftables_.get();
+  dependencies.conntrack = conntrack_.get();
+  dependencies.make_prober = [this](const policy::WanConfig&, const policy::ProbeBinding& binding) {
+    return std::make_unique<policy::SocketProber>(io_, binding);
+  };
+  dependencies.bind_prober = [](policy::Prober& prober, const policy::ProbeBinding& binding) {
+    static_cast<policy::SocketProber&>(prober).SetBinding(binding);  // make_prober made it
+  };
+  policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies),
+                                                       [this] { StateChanged(); });
+  policy_->Start();
 }
 
 void Daemon::StartInference() {
@@ -292,7 +329,10 @@ nlohmann::json Daemon::InferenceStatus() const {
   return status;
 }
 
-void Daemon::OnModemState(const modem::ModemWanState&) { StateChanged(); }
+void Daemon::OnModemState(const modem::ModemWanState& state) {
+  if (policy_) policy_->OnModemState(state);
+  StateChanged();
+}
 
 void Daemon::OnModemEvent(const modem::ModemEvent& event) {
   auto entry = modem::ToJson(event);
@@ -346,6 +386,10 @@ void Daemon::Reload() {
     config->state_dir = config_.state_dir;
     config->modem_manager_service = config_.modem_manager_service;
   }
+  if (config->policy != config_.policy) {
+    kLog.Warning("[[wan]] and [policy] changes take effect at the next restart");
+    config->policy = config_.policy;
+  }
   if (config->inference != config_.inference) {
     kLog.Warning("[inference] changes take effect at the next restart");
     config->inference = config_.inference;
@@ -379,6 +423,8 @@ void Daemon::Shutdown(const char* reason) {
   signals_.cancel(ignored);
   // Remove what uplinkd installed (the modems' interface addresses); bearers stay connected so a
   // restarted daemon adopts them without a new attach.
+  // The policy first: its routes use the modems' links, whose addresses go next.
+  if (policy_) policy_->Stop();
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
   if (alerts_) alerts_->Stop();
@@ -404,6 +450,8 @@ nlohmann::json Daemon::BuildStatus() const {
       {"bus", config_.bus},
       {"modems", modems},
       {"links", links_.ToJson()},
+      {"wans", policy_ ? policy_->WansJson() : nlohmann::json::array()},
+      {"paths", policy_ ? policy_->PathsJson() : nlohmann::json::object()},
       {"inference", InferenceStatus()},
       {"alerts", AlertsStatus()},
       {"recent_events", nlohmann::json(recent_events_)},

@@ -41,6 +41,15 @@ namespace relay {
 class AlertRelay;
 }  // namespace relay
 
+namespace net {
+class NftablesEdge;
+class ConntrackEdge;
+}  // namespace net
+
+namespace policy {
+class PolicyController;
+}  // namespace policy
+
 class SdbusAsioBridge;
 namespace dbus {
 class DbusService;
@@ -66,6 +75,7 @@ class Daemon {
   Result<void> StartLinkMonitor();
   void StartModems();
   void StartInference();
+  void StartPolicy();
   void StartAlerts();
   nlohmann::json AlertsStatus() const;
   Result<void> StartDbus();
@@ -93,6 +103,9 @@ class Daemon {
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
+  std::unique_ptr<net::NftablesEdge> nftables_;
+  std::unique_ptr<net::ConntrackEdge> conntrack_;
+  std::unique_ptr<policy::PolicyController> policy_;  // [[wan]]/[policy]: a path per traffic class
   std::unique_ptr<relay::AlertRelay> alerts_;  // the alert relay, when [alerts] is enabled
   std::string alerts_error_;                   // why it is not running, when it should be
   std::unique_ptr<dbus::DbusService> dbus_;  // org.uplinkd1

@@ -54,7 +54,8 @@ void PolicyController::Start() {
   started_ = true;
   for (auto& wan : wans_) {
     if (wan->config->health.targets.empty() || !deps_.make_prober) continue;
-    wan->prober = deps_.make_prober(*wan->config);
+    wan->binding = ProbeBinding{wan->interface, wan->config->mark, std::nullopt, std::nullopt};
+    wan->prober = deps_.make_prober(*wan->config, wan->binding);
     if (!wan->prober) continue;
     WanRuntime* runtime = wan.get();
     wan->tracker = std::make_unique<WanHealthTracker>(
@@ -253,6 +254,20 @@ RoutingIntent PolicyController::BuildRoutingIntent() const {
   return intent;
 }
 
+void PolicyController::RebindProbers(const RoutingIntent& intent) {
+  for (size_t i = 0; i < wans_.size(); ++i) {
+    WanRuntime& wan = *wans_[i];
+    if (!wan.prober) continue;
+    const WanRouting& routing = intent.wans[i];
+    ProbeBinding binding{wan.interface, wan.config->mark, std::nullopt, std::nullopt};
+    if (routing.address_v4) binding.source_v4 = routing.address_v4->address();
+    if (routing.address_v6) binding.source_v6 = routing.address_v6->address();
+    if (binding == wan.binding) continue;
+    wan.binding = binding;
+    if (deps_.bind_prober) deps_.bind_prober(*wan.prober, binding);
+  }
+}
+
 std::map<std::string, std::string> PolicyController::Interfaces() const {
   std::map<std::string, std::string> interfaces;
   for (const auto& wan : wans_) {
@@ -299,6 +314,7 @@ void PolicyController::EvaluateOnce() {
 
   // 1. Routes and rules (they only change with link facts and the default class's Wan).
   RoutingIntent intent = BuildRoutingIntent();
+  RebindProbers(intent);
   if (routing_dirty_ || !applied_routing_ || *applied_routing_ != intent) {
     auto applied = routing_.Apply(intent);
     routing_dirty_ = !applied;  // retry on the next event

@@ -21,6 +21,7 @@
 #include "daemon/net/nftables_edge.h"
 #include "daemon/net/routing_edge.h"
 #include "modem/modem_wan_state.h"
+#include "policy/health/probe_binding.h"
 #include "policy/health/prober.h"
 #include "policy/health/wan_health_tracker.h"
 #include "policy/nft_policy_actuator.h"
@@ -37,9 +38,12 @@ class PolicyController {
     net::RoutingEdge* routing = nullptr;
     net::NftablesEdge* nftables = nullptr;
     net::ConntrackEdge* conntrack = nullptr;  // may be null: no conntrack clean-up
-    // The prober for one Wan's health probes (they must leave by that Wan: its fwmark). Called
-    // for Wans with probe targets; null: that Wan's health follows its link and bearer alone.
-    std::function<std::unique_ptr<Prober>(const WanConfig&)> make_prober;
+    // The prober for one Wan's health probes, bound to that Wan (interface, fwmark, source
+    // addresses) so a probe never leaves by another link. Called for Wans with probe targets;
+    // null: that Wan's health follows its link and bearer alone.
+    std::function<std::unique_ptr<Prober>(const WanConfig&, const ProbeBinding&)> make_prober;
+    // The Wan's interface or addresses changed (a new bearer): rebind its prober.
+    std::function<void(Prober&, const ProbeBinding&)> bind_prober;
   };
 
   // `on_change` runs (on the loop) after a decision or a Wan's health changed: republish state.
@@ -80,6 +84,7 @@ class PolicyController {
     std::optional<bool> reported_carrier;  // what the tracker was last told
     std::optional<ModemLinkSignal> reported_modem;
     std::unique_ptr<Prober> prober;
+    ProbeBinding binding;
     std::unique_ptr<WanHealthTracker> tracker;
     WanHealth health;
   };
@@ -94,6 +99,7 @@ class PolicyController {
   void FeedTrackers();
   WanFacts FactsOf(const WanRuntime& wan) const;
   RoutingIntent BuildRoutingIntent() const;
+  void RebindProbers(const RoutingIntent& intent);
   std::map<std::string, std::string> Interfaces() const;
   // Runs the engine and the actuators; re-entrant calls (a tracker publishing from inside) are
   // folded into one more pass.

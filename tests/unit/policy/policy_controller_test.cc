@@ -62,7 +62,8 @@ class PolicyControllerTest : public ::testing::Test {
     deps.routing = &kernel_;
     deps.nftables = &nft_;
     deps.conntrack = &conntrack_;
-    deps.make_prober = [this](const WanConfig&) -> std::unique_ptr<Prober> {
+    deps.bind_prober = [this](Prober&, const ProbeBinding& binding) { bindings_.push_back(binding); };
+    deps.make_prober = [this](const WanConfig&, const ProbeBinding&) -> std::unique_ptr<Prober> {
       return std::make_unique<ProberView>(prober_);
     };
     controller_ = std::make_unique<PolicyController>(config_, deps, [this] { ++changes_; });
@@ -154,6 +155,7 @@ class PolicyControllerTest : public ::testing::Test {
   std::unique_ptr<PolicyController> controller_;
   int wwan0_ = 0, wwan1_ = 0, lan0_ = 0;
   int changes_ = 0;
+  std::vector<ProbeBinding> bindings_;
 };
 
 TEST_F(PolicyControllerTest, StartInstallsTablesRulesAndTheNftTable) {
@@ -197,6 +199,14 @@ TEST_F(PolicyControllerTest, StartInstallsTablesRulesAndTheNftTable) {
   EXPECT_EQ(wans[0]["table"], 101);
   EXPECT_EQ(wans[1]["mark"], 0x200);
   EXPECT_EQ(controller_->PathsJson()["alert"]["wan"], "cell1");
+  // Each prober was bound to its Wan's interface, mark and addresses once they were known.
+  auto bound = [&](const char* interface, uint32_t mark, const char* address) {
+    return std::any_of(bindings_.begin(), bindings_.end(), [&](const ProbeBinding& b) {
+      return b.interface == interface && b.mark == mark && b.source_v4 == Ip(address);
+    });
+  };
+  EXPECT_TRUE(bound("wwan0", 0x100, "100.64.1.2"));
+  EXPECT_TRUE(bound("wwan1", 0x200, "100.64.2.2"));
 }
 
 TEST_F(PolicyControllerTest, BlackholeFailsOverWithinASecondAndCleansOnlyThatWansFlows) {

@@ -120,6 +120,21 @@ TEST(WanSectionTest, PolicyCrossReferencesAreLocated) {
   EXPECT_EQ(issues, expected);
 }
 
+// The lab's default run and the failover benchmark do failover with these files.
+TEST(WanSectionTest, LabAndBenchmarkConfigsDefineBothModemWans) {
+  for (const char* file : {"tests/lab/uplinkd-lab.toml", "tests/bench/failover/uplinkd-bench.toml"}) {
+    auto outcome = ConfigLoader::LoadFile(std::string(UPLINKD_SOURCE_DIR) + "/" + file);
+    ASSERT_TRUE(outcome.ok()) << file << ": " << Issues(outcome)[0];
+    const auto& policy = outcome.config.policy;
+    ASSERT_EQ(policy.wans.size(), 2u) << file;
+    EXPECT_EQ(policy.wans[0].modem, "modem1");
+    EXPECT_EQ(policy.wans[1].modem, "modem2");
+    EXPECT_TRUE(policy.wans[0].masquerade);
+    EXPECT_FALSE(policy.wans[0].health.targets.empty());
+    EXPECT_EQ(policy.lan_interfaces, std::vector<std::string>{"lan0"});
+  }
+}
+
 TEST(WanSectionTest, NoWanNoPolicy) {
   auto outcome = ConfigLoader::LoadString(kModems, "m.toml");
   ASSERT_TRUE(outcome.ok());
