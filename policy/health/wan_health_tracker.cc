@@ -44,10 +44,23 @@ WanHealthTracker::~WanHealthTracker() {
 bool WanHealthTracker::Usable() const { return link_up_ && modem_.registered && modem_.bearer_connected; }
 
 std::string WanHealthTracker::UnusableReason() const {
-  if (!link_up_) return "link down";
-  if (!modem_.registered) return "registration lost";
-  if (!modem_.bearer_connected) return "bearer lost";
+  // "lost" only for what this Wan had: at start a bearer is simply not there yet.
+  if (!link_up_) return ever_up_ ? "link down" : "link not up";
+  if (!modem_.registered) return ever_up_ ? "registration lost" : "not registered";
+  if (!modem_.bearer_connected) return ever_up_ ? "bearer lost" : "no bearer";
   return "";
+}
+
+void WanHealthTracker::BecameUsable(const char* what) {
+  if (health_.state != WanHealthState::kDown) return;
+  if (!ever_up_) {
+    // Never up: nothing failed, so no hold and no cautious recovery; probe as at start.
+    SetState(WanHealthState::kUnknown, "probing");
+    good_streak_ = bad_streak_ = 0;
+  } else {
+    state_reason_ = std::string(what) + "; confirming";
+  }
+  RestartCadence(true);
 }
 
 void WanHealthTracker::Start() {
@@ -57,6 +70,7 @@ void WanHealthTracker::Start() {
     EnterDown(UnusableReason());
   } else if (settings_.targets.empty()) {
     SetState(WanHealthState::kUp, "link and bearer up (no probe targets)");
+    ever_up_ = true;
   } else {
     SetState(WanHealthState::kUnknown, "probing");
     good_streak_ = bad_streak_ = 0;
@@ -82,9 +96,8 @@ void WanHealthTracker::OnLinkChanged(bool carrier_up) {
   if (started_) {
     if (!Usable()) {
       EnterDown(UnusableReason());
-    } else if (!was_usable && health_.state == WanHealthState::kDown) {
-      state_reason_ = "link up again; confirming";
-      RestartCadence(true);
+    } else if (!was_usable) {
+      BecameUsable("link up again");
     }
   }
   UpdateMetrics();
@@ -101,9 +114,8 @@ void WanHealthTracker::OnModemChanged(const ModemLinkSignal& modem) {
   if (started_) {
     if (!Usable()) {
       if (health_.state != WanHealthState::kDown || state_reason_ != UnusableReason()) EnterDown(UnusableReason());
-    } else if (!was_usable && health_.state == WanHealthState::kDown) {
-      state_reason_ = "bearer and registration back; confirming";
-      RestartCadence(true);
+    } else if (!was_usable) {
+      BecameUsable("bearer and registration back");
     } else if (became_weak && health_.state == WanHealthState::kUp) {
       EnterSuspect(fmt::format("signal {}% under {}%", *modem_.signal_quality_percent,
                                settings_.suspect_signal_percent));
@@ -125,7 +137,8 @@ void WanHealthTracker::RestartCadence(bool now) {
     // Without probes, health follows link and bearer; coming back still waits out the hold.
     if (health_.state == WanHealthState::kUp) return;
     auto held = std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.Now() - health_.since);
-    cadence_ = scheduler_.RunAfter(std::max(hold_ - held, std::chrono::milliseconds(0)),
+    auto wait = ever_up_ ? std::max(hold_ - held, std::chrono::milliseconds(0)) : std::chrono::milliseconds(0);
+    cadence_ = scheduler_.RunAfter(wait,
                                    Guarded([this, generation] {
                                      if (generation != cadence_generation_) return;
                                      EnterUp("link and bearer up (no probe targets)");
@@ -393,6 +406,7 @@ void WanHealthTracker::EnterUp(std::string reason) {
   // Coming back: the outage's lost probes say nothing about the path as it is now.
   if (health_.state == WanHealthState::kDown) window_.Clear();
   SetState(WanHealthState::kUp, std::move(reason));
+  ever_up_ = true;
   good_streak_ = bad_streak_ = 0;
   CancelProbing();
   RestartCadence(false);

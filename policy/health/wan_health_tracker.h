@@ -6,6 +6,7 @@
 //   Suspect --one good round--> Up        Suspect --down_rounds bad rounds--> Down
 //   Down --up_rounds good rounds, and at least the hold time since Down--> Up
 //   any --link down / bearer lost / registration lost--> Down at once
+//   Down, never Up yet (no bearer at start) --link and bearer there--> Unknown (no hold)
 //
 // While Up, one probe every steady_interval (targets in turn) keeps the byte cost low; the
 // moment one is lost, confirmation rounds (every target, k of n must answer) run every
@@ -98,6 +99,7 @@ class WanHealthTracker {
 
   bool Usable() const;
   std::string UnusableReason() const;
+  void BecameUsable(const char* what);
 
   void Tick();
   void RestartCadence(bool now);
@@ -144,6 +146,7 @@ class WanHealthTracker {
   std::string degraded_reason_;
 
   bool started_ = false;
+  bool ever_up_ = false;  // until the first Up, a Down is "not there yet", not a failure
   bool link_up_ = true;
   ModemLinkSignal modem_;
   bool signal_weak_ = false;

@@ -273,18 +273,46 @@ TEST_F(WanHealthTrackerTest, BearerOrRegistrationLostIsDownAtOnce) {
   EXPECT_TRUE(RunUntil(State::kUp, milliseconds(6000)));
 }
 
-TEST_F(WanHealthTrackerTest, StartWithoutBearerIsDown) {
+TEST_F(WanHealthTrackerTest, StartWithoutBearerIsDownAndItsArrivalIsNoRecovery) {
   Make();
   tracker->OnModemChanged({.registered = true, .bearer_connected = false});
   tracker->Start();
   EXPECT_EQ(health().state, State::kDown);
-  EXPECT_EQ(health().reason, "bearer lost");
+  EXPECT_EQ(health().reason, "no bearer");
+  Run(milliseconds(3000));
   EXPECT_TRUE(prober.sent().empty());
+  // The bearer connects: nothing had failed, so it is probed as at start (fast rounds, no hold).
+  tracker->OnModemChanged({});
+  EXPECT_EQ(health().state, State::kUnknown);
+  EXPECT_EQ(RunUntil(State::kUp, milliseconds(2000)), milliseconds(420));
+  // Once it has been up, losing the bearer is a failure, with the hold.
+  tracker->OnModemChanged({.registered = true, .bearer_connected = false});
+  EXPECT_EQ(health().reason, "bearer lost");
+  tracker->OnModemChanged({});
+  EXPECT_EQ(health().state, State::kDown);
+  EXPECT_EQ(health().reason, "bearer and registration back; confirming");
+  auto took = RunUntil(State::kUp, milliseconds(10000));
+  ASSERT_TRUE(took);
+  EXPECT_GE(*took, milliseconds(5000));
+}
+
+TEST_F(WanHealthTrackerTest, StartWithoutCarrierIsDownUntilTheLinkComes) {
+  Make();
+  tracker->OnLinkChanged(false);
+  tracker->Start();
+  EXPECT_EQ(health().reason, "link not up");
+  tracker->OnLinkChanged(true);
+  EXPECT_EQ(RunUntil(State::kUp, milliseconds(2000)), milliseconds(420));
 }
 
 TEST_F(WanHealthTrackerTest, WithoutTargetsHealthFollowsLinkAndBearerWithTheHold) {
   settings.targets.clear();
-  Start();
+  Make();
+  tracker->OnModemChanged({.registered = true, .bearer_connected = false});
+  tracker->Start();
+  EXPECT_EQ(health().state, State::kDown);
+  tracker->OnModemChanged({});
+  EXPECT_EQ(RunUntil(State::kUp, milliseconds(1000)), milliseconds(1));  // never up: no hold, next turn
   EXPECT_EQ(health().state, State::kUp);
   EXPECT_EQ(health().reason, "link and bearer up (no probe targets)");
   tracker->OnModemChanged({.registered = true, .bearer_connected = false});
