@@ -88,6 +88,7 @@ Result<void> MosquittoMqttSession::Configure() {
   mosquitto_connect_callback_set(client_, [](mosquitto*, void* object, int rc) {
     auto* self = Self(object);
     if (rc == 0) {
+      self->connack_ = true;
       self->Defer([self] {
         if (self->handlers_.on_connected) self->handlers_.on_connected();
       });
@@ -164,6 +165,16 @@ void MosquittoMqttSession::WaitWritable() {
                         if (alive.expired()) return;
                         write_waiting_ = false;
                         if (error || !socket_) return;
+                        if (!connack_) {
+                          // Until CONNACK, writability means the TCP connect completed, and
+                          // libmosquitto advances a pending TLS handshake only from loop_read
+                          // (loop_write does nothing until it is done). Waiting for writability
+                          // again here would spin: the readable handler and the housekeeping
+                          // tick re-arm it.
+                          if (!Check(mosquitto_loop_read(client_, 1), "handshake")) return;
+                          (void)Check(mosquitto_loop_write(client_, 1), "write");
+                          return;
+                        }
                         if (!Check(mosquitto_loop_write(client_, 1), "write")) return;
                         if (mosquitto_want_write(client_)) WaitWritable();
                       });

@@ -70,6 +70,7 @@ class MosquittoMqttSession : public MqttSession {
   std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
   bool write_waiting_ = false;
   bool ended_ = false;
+  bool connack_ = false;  // the broker accepted the connection
   TimerHandle housekeeping_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -24,7 +24,25 @@ BROKER_ADDRESS = "203.0.113.10"
 PLAIN_PORT = 1883
 TLS_PORT = 8883
 TOPIC = "lab/alerts"
-BASE_CONFIG = lab_support.LAB_DIR / "uplinkd-lab.toml"
+# The lab's two modems and nothing else: the relay's tests route gw themselves (route_gw_via_carriers)
+# so they do not depend on the multi-WAN policy's state. Pass base_config to use another file.
+MODEMS_ONLY_CONFIG = """[daemon]
+log_level = "info"
+
+[[modem]]
+name = "modem1"
+match = { imei = "860000000000011" }
+[modem.apn]
+apn = "internet"
+ip_type = "ipv4"
+
+[[modem]]
+name = "modem2"
+match = { imei = "860000000000022" }
+[modem.apn]
+apn = "internet"
+ip_type = "ipv4"
+"""
 
 
 def wait_for(what: str, predicate, timeout: float, interval: float = 0.05):
@@ -147,7 +165,11 @@ class AlertCloud:
 class RelayDaemon:
     """uplinkd in gw with the lab's modems and an [alerts] section pointing at the cloud broker."""
 
-    def __init__(self, lab: lab_support.Lab, cloud: AlertCloud, workdir: Path, tls: bool = True, extra: str = ""):
+    DEFAULTS = {"keepalive_s": 5, "connect_timeout_ms": 2000, "ack_timeout_ms": 2000,
+                "backoff_initial_ms": 200, "backoff_max_ms": 1000}
+
+    def __init__(self, lab: lab_support.Lab, cloud: AlertCloud, workdir: Path, tls: bool = True,
+                 settings: dict | None = None, base_config: Path | None = None):
         self.lab = lab
         self.run_dir = Path(lab.read_state()["run_dir"])
         self.state_dir = self.run_dir / "state"
@@ -155,14 +177,15 @@ class RelayDaemon:
         self.socket_path = self.runtime_dir / "alerts.sock"
         self.config = workdir / "uplinkd-alerts.toml"
         alerts = ["[alerts]", f'broker_host = "{BROKER_ADDRESS}"', f'topic = "{TOPIC}"',
-                  'client_id = "uplinkd-lab-gw"', "keepalive_s = 5", "connect_timeout_ms = 2000",
-                  "ack_timeout_ms = 2000", "backoff_initial_ms = 200", "backoff_max_ms = 1000"]
+                  'client_id = "uplinkd-lab-gw"']
+        alerts += [f"{key} = {value}" for key, value in {**self.DEFAULTS, **(settings or {})}.items()]
         if tls:
             alerts += [f"broker_port = {TLS_PORT}", f'tls_ca_file = "{cloud.certs["ca.crt"]}"',
                        f'tls_cert_file = "{cloud.certs["client.crt"]}"', f'tls_key_file = "{cloud.certs["client.key"]}"']
         else:
             alerts += [f"broker_port = {PLAIN_PORT}"]
-        self.config.write_text(BASE_CONFIG.read_text() + "\n" + "\n".join(alerts) + "\n" + extra)
+        base = base_config.read_text() if base_config else MODEMS_ONLY_CONFIG
+        self.config.write_text(base + "\n" + "\n".join(alerts) + "\n")
         self.bus = lab.lab("bus").stdout.strip()
         self.binary = Path(lab_support.BUILD_DIR) / "daemon" / "uplinkd"
         self.proc = None
