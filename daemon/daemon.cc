@@ -24,6 +24,7 @@
 #include "daemon/sdbus_asio_bridge.h"
 #include "inference/inference_worker_supervisor.h"
 #include "modem/modem_fleet.h"
+#include "modem/process_bearer_ip_client_launcher.h"
 #include "modem/modem_wan_state_json.h"
 #include "modem/sdbus_modem_manager_edge.h"
 #include "daemon/net/libnetfilter_conntrack_edge.h"
@@ -179,6 +180,9 @@ void Daemon::StartModems() {
   dependencies.scheduler = &scheduler_;
   dependencies.routing = routing_.get();
   dependencies.uniform01 = [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); };
+  bearer_helpers_ = std::make_unique<modem::ProcessBearerIpClientLauncher>(
+      io_, scheduler_, modem::ProcessBearerIpClientLauncher::Settings{.runtime_dir = config_.runtime_dir + "/modem"});
+  dependencies.ip_clients = bearer_helpers_.get();
   modems_ = std::make_unique<modem::ModemFleet>(
       config_.modems, dependencies, [this](const modem::ModemWanState& state) { OnModemState(state); },
       [this](const modem::ModemEvent& event) { OnModemEvent(event); });
@@ -214,6 +218,18 @@ dbus::ManagerProperties Daemon::ManagerDbusState() const {
     for (const auto& state : modems_->States()) properties.uplinks_up += state.wan_up ? 1 : 0;
   }
   properties.uplinks_configured = static_cast<uint32_t>(config_.modems.size());
+  if (policy_) {
+    // With a policy the uplinks are its Wans, and each traffic class has a path.
+    auto wans = policy_->WansJson();
+    properties.uplinks_configured = static_cast<uint32_t>(wans.size());
+    properties.uplinks_up = 0;
+    for (const auto& wan : wans) properties.uplinks_up += wan.value("usable", false) ? 1 : 0;
+    auto paths = policy_->PathsJson();  // items() must not outlive it
+    for (const auto& [traffic_class, path] : paths.items()) {
+      if (!path.is_object()) continue;  // not a class (a counter)
+      properties.paths[traffic_class] = path.contains("wan") && path["wan"].is_string() ? path["wan"].get<std::string>() : "";
+    }
+  }
   properties.state = dbus::OverallState(ready_, stopping_, properties.uplinks_up, properties.uplinks_configured);
   properties.config_path = command_line_.config_path;
   properties.config_generation = config_generation_;
@@ -428,6 +444,7 @@ void Daemon::Shutdown(const char* reason) {
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
   if (alerts_) alerts_->Stop();
+  if (dbus_) dbus_->PublishManager(ManagerDbusState());  // State "stopping"
   dbus_.reset();  // InterfacesRemoved, then org.uplinkd1 is released
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
@@ -462,6 +479,23 @@ void Daemon::PublishState() {
   if (dbus_) {
     dbus_->PublishManager(ManagerDbusState());
     dbus_->PublishModems(modems_ ? modems_->States() : std::vector<modem::ModemWanState>{});
+    std::vector<dbus::WanProperties> wans;
+    if (policy_) {
+      for (const auto& status : policy_->WansJson()) {
+        std::vector<std::string> addresses;
+        if (const auto* link = links_.Find(status.value("interface", ""))) {
+          for (const auto& address : link->addresses) addresses.push_back(address.ToString());
+        }
+        wans.push_back(dbus::WanPropertiesFromStatus(status, std::move(addresses)));
+      }
+    }
+    dbus_->PublishWans(wans);
+    std::optional<dbus::AlertRelayProperties> relay;
+    if (alerts_) relay = dbus::AlertRelayPropertiesFromStatus(alerts_->Status());
+    dbus_->PublishAlertRelay(relay, [this](const std::string& submission) {
+      if (alerts_) return alerts_->HandleSubmission(submission);
+      return std::string(R"({"ok": false, "error": "busy", "message": "the relay stopped", "retryable": true})");
+    });
   }
   if (!status_writer_) return;
   if (auto written = status_writer_->Write(BuildStatus()); !written) {

@@ -28,6 +28,7 @@ class IConnection;
 namespace uplinkd {
 namespace modem {
 class ModemFleet;
+class BearerIpClientLauncher;
 class ModemManagerEdge;
 struct ModemWanState;
 struct ModemEvent;
@@ -101,6 +102,8 @@ class Daemon {
   std::unique_ptr<net::NetlinkMonitor> netlink_monitor_;
   LinkInventory links_;
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
+  // Runs udhcpc/pppd for DHCP and PPP bearers; outlives the fleet that uses it.
+  std::unique_ptr<modem::BearerIpClientLauncher> bearer_helpers_;
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
   std::unique_ptr<net::NftablesEdge> nftables_;

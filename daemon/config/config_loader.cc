@@ -102,6 +102,7 @@ void ReadRecoverySection(TomlSection& section, modem::RecoverySettings& recovery
   if (auto v = section.Integer("call_timeout_s", 1, 600)) recovery.call_timeout = Seconds(*v);
   if (auto v = section.Integer("connect_timeout_s", 1, 900)) recovery.connect_timeout = Seconds(*v);
   if (auto v = section.Integer("registration_timeout_s", 1, 3600)) recovery.registration_timeout = Seconds(*v);
+  if (auto v = section.Integer("ip_config_timeout_s", 1, 600)) recovery.ip_config_timeout = Seconds(*v);
   if (recovery.backoff_max < recovery.backoff_initial) {
     section.Fail("backoff_max_ms", "must not be smaller than backoff_initial_ms");
   }
