@@ -5,25 +5,6 @@
 
 namespace uplinkd::inference {
 
-const char* SeverityName(AlertSeverity severity) {
-  switch (severity) {
-    case AlertSeverity::kNone: return "none";
-    case AlertSeverity::kWarning: return "warning";
-    case AlertSeverity::kMajor: return "major";
-    case AlertSeverity::kCritical: return "critical";
-  }
-  return "?";
-}
-
-const char* AlertStateName(AlertState state) {
-  switch (state) {
-    case AlertState::kRaised: return "raised";
-    case AlertState::kEscalated: return "escalated";
-    case AlertState::kCleared: return "cleared";
-  }
-  return "?";
-}
-
 AlertTracker::AlertTracker(const AlertPolicy& policy)
     : policy_(policy), recent_(std::max<uint32_t>(policy.n, 1), AlertSeverity::kNone), tokens_(policy.burst) {
   policy_.n = static_cast<uint32_t>(recent_.size());
