@@ -44,6 +44,7 @@ const char* Logger::ModuleName(LogModule module) {
     case LogModule::kOob: return "oob";
     case LogModule::kDbus: return "dbus";
     case LogModule::kLab: return "lab";
+    case LogModule::kAlerts: return "alerts";
   }
   return "?";
 }

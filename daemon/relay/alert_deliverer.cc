@@ -76,7 +76,7 @@ void AlertDeliverer::EndSession(const std::string& reason) {
   ack_timer_.Cancel();
   ++stats_.session_failures;
   stats_.last_error = reason;
-  log_.Warning("alert relay: broker session ended: {}; next attempt in {} ms", reason, backoff_.count());
+  log_.Warning("broker session ended: {}; next attempt in {} ms", reason, backoff_.count());
   state_ = BrokerState::kBackingOff;
   retry_timer_ = scheduler_.RunAfter(backoff_, [this] { StartSession(); });
   backoff_ = std::min(backoff_ * 2, settings_.backoff_max);
@@ -89,7 +89,7 @@ void AlertDeliverer::OnConnected(uint64_t generation) {
   connect_timer_.Cancel();
   ++stats_.connects;
   backoff_ = settings_.backoff_initial;
-  log_.Info("alert relay: connected to the broker; {} alert(s) pending", outbox_.counts().pending);
+  log_.Info("connected to the broker; {} alert(s) pending", outbox_.counts().pending);
   // Alerts drain first: this session carries nothing else, and the window fills in drain order.
   FillWindow();
   Changed();
@@ -102,7 +102,7 @@ void AlertDeliverer::FillWindow() {
   size_t wanted = settings_.max_in_flight - in_flight_.size();
   auto pending = outbox_.Pending(in_flight_.size() + acknowledged_.size() + wanted);
   if (!pending) {
-    log_.Error("alert relay: {}", Describe(pending.error()));
+    log_.Error("{}", Describe(pending.error()));
     return;
   }
   for (const auto& alert : *pending) {
@@ -139,7 +139,7 @@ void AlertDeliverer::SaveAcknowledged() {
   std::vector<std::string> ids(acknowledged_.begin(), acknowledged_.end());
   if (auto saved = outbox_.MarkDelivered(ids, wall_clock_ms_()); !saved) {
     // Kept for the next save; if the daemon dies first they are sent again (at-least-once).
-    log_.Error("alert relay: {}", Describe(saved.error()));
+    log_.Error("{}", Describe(saved.error()));
     return;
   }
   acknowledged_.clear();

@@ -94,7 +94,7 @@ class AlertDeliverer {
   TimerHandle save_timer_;
   Stats stats_;
   std::function<void()> on_change_;
-  Logger log_{LogModule::kDaemon};
+  Logger log_{LogModule::kAlerts};
 };
 
 }  // namespace uplinkd::relay

@@ -46,7 +46,7 @@ Result<std::unique_ptr<AlertRelay>> AlertRelay::Create(boost::asio::io_context& 
                                             [self](std::string_view datagram) { return self->HandleSubmission(datagram); });
   if (!socket) return tl::unexpected(socket.error());
   relay->socket_ = std::move(*socket);
-  relay->log_.Info("alert relay: outbox {} holds {} pending alert(s); socket {}; broker {}:{}{}",
+  relay->log_.Info("outbox {} holds {} pending alert(s); socket {}; broker {}:{}{}",
                    relay->settings_.outbox_path, relay->outbox_->counts().pending, relay->settings_.socket_path,
                    relay->settings_.broker.host, relay->settings_.broker.port,
                    relay->settings_.broker.ca_file.empty() ? "" : " (TLS)");
@@ -84,7 +84,7 @@ std::string AlertRelay::Submit(std::string_view datagram) {
       auto json = nlohmann::json::parse(datagram, nullptr, false);
       if (json.is_object() && json.contains("id") && json["id"].is_string()) ref = json["id"].get<std::string>();
     }
-    log_.Warning("alert relay: refused a submission: {}: {}", code, detail);
+    log_.Warning("refused a submission: {}: {}", code, detail);
     return Refusal(ref, code, detail, false);
   }
   NewAlert alert;
@@ -97,7 +97,7 @@ std::string AlertRelay::Submit(std::string_view datagram) {
   if (!added) {
     bool busy = added.error().code == ErrorCode::kUnavailable;
     ++(busy ? stats_.busy : stats_.storage_errors);
-    log_.Warning("alert relay: could not queue a {} alert from {}: {}", parsed->severity, parsed->source,
+    log_.Warning("could not queue a {} alert from {}: {}", parsed->severity, parsed->source,
                  added.error().message);
     // A storage failure is retryable too: the submitter keeps the alert and tries again.
     return Refusal(alert.ref, "busy", added.error().message, true);
@@ -108,7 +108,7 @@ std::string AlertRelay::Submit(std::string_view datagram) {
     ++stats_.accepted;
     if (added->evicted_was_pending) {
       ++stats_.evicted_pending;
-      log_.Warning("alert relay: outbox full ({} alerts): evicted undelivered {} for a {} alert", outbox_->max_alerts(),
+      log_.Warning("outbox full ({} alerts): evicted undelivered {} for a {} alert", outbox_->max_alerts(),
                    *added->evicted, parsed->severity);
     }
     deliverer_->AlertQueued();

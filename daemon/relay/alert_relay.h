@@ -70,7 +70,7 @@ class AlertRelay {
   std::unique_ptr<AlertSubmissionSocket> socket_;
   std::function<void()> on_change_;
   Stats stats_;
-  Logger log_{LogModule::kDaemon};
+  Logger log_{LogModule::kAlerts};
 };
 
 }  // namespace uplinkd::relay
