@@ -341,16 +341,23 @@ table inet healthtest_count {
                     self.assertNotIn("down", other.states_between(before, up["t"]))
         print(f"blackhole->down ms: {sorted(round(f * 1000) for f in figures)}", file=sys.stderr)
 
-    def test_link_down_is_down_at_once(self):
+    def test_link_down_is_down_within_a_second(self):
         probe = self.start_tracker("wwan0")
         before = time.monotonic()
         self.lab.sh("carrier1", "ip", "link", "set", "to-gw", "down")
         self.addCleanup(self.lab.sh, "carrier1", "ip", "link", "set", "to-gw", "up", check=False)
         down = probe.wait_state("down", before, 5)
         self.assertIsNotNone(down, probe.events[-5:])
-        print(f"wwan0 link down -> down in {(down['t'] - before) * 1000:.0f} ms", file=sys.stderr)
-        self.assertEqual(down["reason"], "link down")
-        self.assertLess(down["t"] - before, 0.3)
+        # The kernel reports a carrier change through linkwatch, which runs at most once a second
+        # for all namespaces: on a busy machine the netlink event can come up to ~1 s later, and
+        # then the probes may find the dead link first. Either way it is down within a second,
+        # and the reason becomes "link down" once the kernel has said so.
+        print(f"wwan0 link down -> down in {(down['t'] - before) * 1000:.0f} ms ({down['reason']})",
+              file=sys.stderr)
+        self.assertLess(down["t"] - before, 1.0)
+        link_down = probe.wait_for(lambda e: e["reason"] == "link down", before, 3)
+        self.assertIsNotNone(link_down, probe.events[-5:])
+        self.assertEqual(link_down["state"], "down")
         up_at = time.monotonic()
         self.lab.sh("carrier1", "ip", "link", "set", "to-gw", "up")
         self.assertIsNotNone(probe.wait_state("up", up_at, 20), probe.events[-5:])
