@@ -81,5 +81,12 @@ step "fault: modem1 unplugged, then plugged back (it returns at a new D-Bus path
 expect "modem1 absent" "$m1['phase'] == 'absent' and $m2['wan_up']"
 "$lab" modem --id "$id" add modem1
 expect "modem1 re-adopted and connected" "$m1['wan_up']"
-step "tour complete: both modems connected"
+expect "both Wans confirmed healthy by their probes" "all(w['usable'] for w in status['wans'])"
+step "fault: carrier1 blackholes everything (the link stays up: only the probes can tell)"
+w1='[w for w in status["wans"] if w["interface"] == "wwan0"][0]'
+"$lab" impair --id "$id" carrier1 blackhole
+expect "the Wan on wwan0 down, alerts moved to the other Wan" "not $w1['usable'] and status['paths']['alert']['wan'] != $w1['name']"
+"$lab" impair --id "$id" carrier1 clear
+expect "the Wan on wwan0 back in use" "$w1['usable'] and status['paths']['alert']['wan'] == $w1['name']"
+step "tour complete: both modems connected, both Wans in use"
 if [ "$duration" != 0 ]; then scripts/show-live-state "$status_file" --duration "$duration"; fi
