@@ -348,10 +348,10 @@ table inet healthtest_count {
         self.addCleanup(self.lab.sh, "carrier1", "ip", "link", "set", "to-gw", "up", check=False)
         down = probe.wait_state("down", before, 5)
         self.assertIsNotNone(down, probe.events[-5:])
-        # The kernel reports a carrier change through linkwatch, which runs at most once a second
-        # for all namespaces: on a busy machine the netlink event can come up to ~1 s later, and
-        # then the probes may find the dead link first. Either way it is down within a second,
-        # and the reason becomes "link down" once the kernel has said so.
+        # The kernel sends the carrier change from its linkwatch work (under RTNL): while other
+        # labs create and delete namespaces it has come several hundred ms late, and then the
+        # probes may find the dead link first. Either way it is down within a second, and the
+        # reason becomes "link down" once the kernel has said so.
         print(f"wwan0 link down -> down in {(down['t'] - before) * 1000:.0f} ms ({down['reason']})",
               file=sys.stderr)
         self.assertLess(down["t"] - before, 1.0)
