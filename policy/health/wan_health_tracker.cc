@@ -376,7 +376,8 @@ void WanHealthTracker::OnRoundDecided(const Round& round, bool good) {
         break;
       }
       ++good_streak_;
-      if (good_streak_ >= settings_.up_rounds && scheduler_.Now() - health_.since >= hold_) {
+      // The hold is for a Wan that failed after being up; one never up yet has nothing to damp.
+      if (good_streak_ >= settings_.up_rounds && (!ever_up_ || scheduler_.Now() - health_.since >= hold_)) {
         EnterUp(RoundsReason(good_streak_, true));
       } else if (good_streak_ >= settings_.up_rounds) {
         state_reason_ = fmt::format("answering again; held down for {} ms after the last failure", hold_.count());
