@@ -94,6 +94,13 @@ class SdbusModemManagerEdge::Impl {
   // Runs `call`, which queues one async call; an exception (bus gone) becomes a later failure.
   template <typename OnError>
   void Queue(const std::function<void()>& call, OnError on_error);
+  // One async method call whose reply carries no value: `done` gets success or the D-Bus error.
+  template <typename... Args>
+  void CallVoid(sdbus::IProxy& proxy, const char* interface, const char* method, Timeout timeout, Done done,
+                const Args&... args);
+  // Reports a failure on a later loop turn, never inside the caller's own call.
+  template <typename Callback>
+  void FailLater(Callback done, std::string name, std::string message);
 
   sdbus::IConnection& connection_;
   Scheduler& scheduler_;
@@ -456,58 +463,57 @@ void SdbusModemManagerEdge::Impl::Queue(const std::function<void()>& call, OnErr
 
 // --- method calls ---
 
-void SdbusModemManagerEdge::Impl::SendPin(const std::string& path, const std::string& pin, Timeout timeout, Done done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
+namespace {
+constexpr const char* kUnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
+}  // namespace
+
+template <typename Callback>
+void SdbusModemManagerEdge::Impl::FailLater(Callback done, std::string name, std::string message) {
+  Later([done = std::move(done), name = std::move(name), message = std::move(message)] {
     done(tl::unexpected(MakeModemCallError(name, message)));
-  };
-  ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
-  if (!entry->sim) {
-    return Later([fail] {
-      fail("org.freedesktop.ModemManager1.Error.MobileEquipment.SimNotInserted", "the modem has no SIM object");
-    });
-  }
-  sdbus::IProxy& proxy = entry->sim->proxy();
+  });
+}
+
+template <typename... Args>
+void SdbusModemManagerEdge::Impl::CallVoid(sdbus::IProxy& proxy, const char* interface, const char* method,
+                                           Timeout timeout, Done done, const Args&... args) {
   Queue(
-      [&proxy, pin, timeout, done] {
-        proxy.callMethodAsync("SendPin")
-            .onInterface(generated::Sim_proxy::INTERFACE_NAME)
+      [&] {
+        proxy.callMethodAsync(method)
+            .onInterface(interface)
             .withTimeout(timeout)
-            .withArguments(pin)
+            .withArguments(args...)
             .uponReplyInvoke([done](const sdbus::Error* error) { done(ToResult(error)); });
       },
-      fail);
+      [done](const std::string& name, const std::string& message) {
+        done(tl::unexpected(MakeModemCallError(name, message)));
+      });
+}
+
+void SdbusModemManagerEdge::Impl::SendPin(const std::string& path, const std::string& pin, Timeout timeout, Done done) {
+  ModemEntry* entry = Find(path);
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
+  if (!entry->sim) {
+    return FailLater(done, "org.freedesktop.ModemManager1.Error.MobileEquipment.SimNotInserted",
+                     "the modem has no SIM object");
+  }
+  CallVoid(entry->sim->proxy(), generated::Sim_proxy::INTERFACE_NAME, "SendPin", timeout, done, pin);
 }
 
 void SdbusModemManagerEdge::Impl::Enable(const std::string& path, bool enable, Timeout timeout, Done done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
-    done(tl::unexpected(MakeModemCallError(name, message)));
-  };
   ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
-  sdbus::IProxy& proxy = entry->proxy->proxy();
-  Queue(
-      [&proxy, enable, timeout, done] {
-        proxy.callMethodAsync("Enable")
-            .onInterface(generated::Modem_proxy::INTERFACE_NAME)
-            .withTimeout(timeout)
-            .withArguments(enable)
-            .uponReplyInvoke([done](const sdbus::Error* error) { done(ToResult(error)); });
-      },
-      fail);
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
+  CallVoid(entry->proxy->proxy(), generated::Modem_proxy::INTERFACE_NAME, "Enable", timeout, done, enable);
 }
 
 void SdbusModemManagerEdge::Impl::Connect(const std::string& path, const ConnectSettings& settings, Timeout timeout,
                                           Connected done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
-    done(tl::unexpected(MakeModemCallError(name, message)));
-  };
   ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
   sdbus::IProxy& proxy = entry->proxy->proxy();
   PropertyMap properties = mm::ConnectProperties(settings);
   Queue(
-      [&proxy, properties, timeout, done] {
+      [&] {
         proxy.callMethodAsync("Connect")
             .onInterface(generated::Modem::Simple_proxy::INTERFACE_NAME)
             .withTimeout(timeout)
@@ -517,61 +523,29 @@ void SdbusModemManagerEdge::Impl::Connect(const std::string& path, const Connect
               done(std::string(bearer));
             });
       },
-      fail);
+      [done](const std::string& name, const std::string& message) {
+        done(tl::unexpected(MakeModemCallError(name, message)));
+      });
 }
 
 void SdbusModemManagerEdge::Impl::Disconnect(const std::string& path, const std::string& bearer_path, Timeout timeout,
                                              Done done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
-    done(tl::unexpected(MakeModemCallError(name, message)));
-  };
   ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
-  sdbus::IProxy& proxy = entry->proxy->proxy();
-  Queue(
-      [&proxy, bearer_path, timeout, done] {
-        proxy.callMethodAsync("Disconnect")
-            .onInterface(generated::Modem::Simple_proxy::INTERFACE_NAME)
-            .withTimeout(timeout)
-            .withArguments(sdbus::ObjectPath(bearer_path))
-            .uponReplyInvoke([done](const sdbus::Error* error) { done(ToResult(error)); });
-      },
-      fail);
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
+  CallVoid(entry->proxy->proxy(), generated::Modem::Simple_proxy::INTERFACE_NAME, "Disconnect", timeout, done,
+           sdbus::ObjectPath(bearer_path));
 }
 
 void SdbusModemManagerEdge::Impl::Reset(const std::string& path, Timeout timeout, Done done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
-    done(tl::unexpected(MakeModemCallError(name, message)));
-  };
   ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
-  sdbus::IProxy& proxy = entry->proxy->proxy();
-  Queue(
-      [&proxy, timeout, done] {
-        proxy.callMethodAsync("Reset")
-            .onInterface(generated::Modem_proxy::INTERFACE_NAME)
-            .withTimeout(timeout)
-            .uponReplyInvoke([done](const sdbus::Error* error) { done(ToResult(error)); });
-      },
-      fail);
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
+  CallVoid(entry->proxy->proxy(), generated::Modem_proxy::INTERFACE_NAME, "Reset", timeout, done);
 }
 
 void SdbusModemManagerEdge::Impl::SetupSignal(const std::string& path, uint32_t rate, Timeout timeout, Done done) {
-  auto fail = [done](const std::string& name, const std::string& message) {
-    done(tl::unexpected(MakeModemCallError(name, message)));
-  };
   ModemEntry* entry = Find(path);
-  if (!entry) return Later([fail] { fail("org.freedesktop.DBus.Error.UnknownObject", "no such modem"); });
-  sdbus::IProxy& proxy = entry->proxy->proxy();
-  Queue(
-      [&proxy, rate, timeout, done] {
-        proxy.callMethodAsync("Setup")
-            .onInterface(generated::Modem::Signal_proxy::INTERFACE_NAME)
-            .withTimeout(timeout)
-            .withArguments(rate)
-            .uponReplyInvoke([done](const sdbus::Error* error) { done(ToResult(error)); });
-      },
-      fail);
+  if (!entry) return FailLater(done, kUnknownObject, "no such modem");
+  CallVoid(entry->proxy->proxy(), generated::Modem::Signal_proxy::INTERFACE_NAME, "Setup", timeout, done, rate);
 }
 
 // --- the public face ---
