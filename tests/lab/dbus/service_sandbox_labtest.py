@@ -64,6 +64,9 @@ class ServiceSandboxLabTest(unittest.TestCase):
                                          "uplinkd-infer")).resolve()
 
     def start_uplinkd(self, capabilities: list[str], tag: str, drop_config_text: str = "") -> subprocess.Popen:
+        # Each case starts from bare modem interfaces, even when an earlier case failed half-way.
+        for interface in ("wwan0", "wwan1"):
+            self.lab.sh("gw", "ip", "addr", "flush", "dev", interface)
         work = Path(self.tmp.name) / tag
         work.mkdir()
         work.chmod(0o755)
@@ -90,10 +93,26 @@ class ServiceSandboxLabTest(unittest.TestCase):
                                  "--bus", self.bus, "--state-dir", str(work / "state"),
                                  "--runtime-dir", str(work / "run")],
                                 stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        self.addCleanup(self.stop, proc)
         self.log_path = work / "uplinkd.log"
         self.status_path = work / "run" / "status.json"
         return proc
+
+    @staticmethod
+    def stop(proc: subprocess.Popen) -> None:
+        """SIGTERM first so uplinkd removes what it configured; SIGKILL only if it hangs."""
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def wait_for_object(self, watcher: "support.SignalWatcher", path: str) -> None:
+        """Modem and Wan objects appear once uplinkd has its first link snapshot (InterfacesAdded)."""
+        if path not in support.managed_objects(self.bus):
+            watcher.wait_for(lambda e: e["kind"] == "added" and e["path"] == path, 20)
 
     def inference_status(self, predicate, timeout: float) -> dict:
         """Polls status.json (a local file uplinkd rewrites on every change) for the inference state."""
@@ -133,6 +152,7 @@ class ServiceSandboxLabTest(unittest.TestCase):
 
         for name, interface, address in (("modem1", "wwan0", "100.64.1.2/30"), ("modem2", "wwan1", "100.64.2.2/30")):
             path = f"{ROOT}/Modem/{name}"
+            self.wait_for_object(watcher, path)
             if not support.get_all(self.bus, path, MODEM)["WanUp"]:
                 watcher.wait_for(lambda e, p=path: e["path"] == p and
                                  e.get("properties", {}).get("WanUp") is True, 30)
@@ -141,7 +161,8 @@ class ServiceSandboxLabTest(unittest.TestCase):
         # Its ICMP probes (raw sockets: CAP_NET_RAW) confirm both Wans.
         for wan in ("cell1", "cell2"):
             path = f"{ROOT}/Wan/{wan}"
-            if not (path in support.managed_objects(self.bus) and support.get_all(self.bus, path, support.WAN)["Usable"]):
+            self.wait_for_object(watcher, path)
+            if not support.get_all(self.bus, path, support.WAN)["Usable"]:
                 watcher.wait_for(lambda e, p=path: e["path"] == p and e.get("properties", {}).get("Usable") is True, 30)
         # The inference worker runs as nobody: uplinkd used CAP_SETUID and CAP_SETGID.
         inference = self.inference_status(lambda s: s.get("state") == "running" and s.get("pid", 0) > 0, 20)
@@ -171,9 +192,7 @@ class ServiceSandboxLabTest(unittest.TestCase):
         proc = self.start_uplinkd(capabilities, "no-net-admin")
         self.wait_for_name()
         path = f"{ROOT}/Modem/modem1"
-        # Modem objects appear once uplinkd has its first link snapshot (InterfacesAdded).
-        if path not in support.managed_objects(self.bus):
-            watcher.wait_for(lambda e: e["kind"] == "added" and e["path"] == path, 20)
+        self.wait_for_object(watcher, path)
         # The supervisor reports the failure to apply the bearer's configuration.
         if not support.get_all(self.bus, path, MODEM)["LastError"]:
             watcher.wait_for(lambda e: e["path"] == path and e.get("properties", {}).get("LastError"), 30)
@@ -213,8 +232,7 @@ class ServiceSandboxLabTest(unittest.TestCase):
         proc = self.start_uplinkd(capabilities, "no-net-raw", drop_config_text=UDP_TARGET)
         self.wait_for_name()
         path = f"{ROOT}/Wan/cell1"
-        if path not in support.managed_objects(self.bus):
-            watcher.wait_for(lambda e: e["kind"] == "added" and e["path"] == path, 20)
+        self.wait_for_object(watcher, path)
         watcher.wait_for(lambda e: e["path"] == path and
                          e.get("properties", {}).get("Counters", {}).get("probes_lost", 0) >= 5, 30)
         wan = support.get_all(self.bus, path, support.WAN)
