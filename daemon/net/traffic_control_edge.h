@@ -44,6 +44,15 @@ struct HtbLaneCounters {
   friend bool operator==(const HtbLaneCounters&, const HtbLaneCounters&) = default;
 };
 
+// Refuses a tree that makes no sense (the list in ApplyHtb below, plus: an empty or over-long
+// interface name, major 0xffff (the ingress handle), an HTB prio above 7, a zero queue limit).
+// Both the kernel edge and the fake call it, so they refuse the same trees.
+Result<void> ValidateHtbTree(const HtbTree& tree);
+
+// The tree as the kernel keeps it and ReadHtb returns it: lanes by ascending minor, every rate
+// rounded down to whole bytes per second (the kernel's unit).
+HtbTree NormalizeHtbTree(HtbTree tree);
+
 class TrafficControlEdge {
  public:
   virtual ~TrafficControlEdge() = default;
