@@ -49,6 +49,18 @@ inline constexpr uint32_t kRulePrioritySource = 11000;   // + n: from <wan addre
 
 enum class WanKind : uint8_t { kModem, kEthernet };
 
+// [wan.shaping]: the Wan's priority lanes (docs/lanes.md). Present only with upload_kbit: a Wan
+// without it gets no HTB (strict priority only helps where uplinkd's queue is the bottleneck).
+struct WanShaping {
+  uint32_t upload_kbit = 0;  // the link's nominal uplink capacity: the shaper's ceiling
+  uint32_t min_kbit = 0;     // the adaptive rate's floor (the parser defaults it to 25% of upload)
+  bool adaptive = true;      // the rate follows RTT under load (ShaperRateController)
+  std::chrono::milliseconds delay_threshold{30};  // RTT over baseline that counts as queueing
+  uint32_t degraded_bulk_percent = 10;            // bulk ceil when the Wan is degraded
+  uint32_t degraded_telemetry_percent = 50;       // telemetry ceil when severely degraded
+  friend bool operator==(const WanShaping&, const WanShaping&) = default;
+};
+
 struct WanConfig {
   std::string name;
   WanKind kind = WanKind::kModem;
@@ -63,6 +75,7 @@ struct WanConfig {
   bool masquerade = false;  // SNAT LAN traffic to the Wan's address
   // [wan.health]: probes and hysteresis. No targets: health follows the link and bearer alone.
   HealthSettings health;
+  std::optional<WanShaping> shaping;  // none: no lanes on this Wan
   friend bool operator==(const WanConfig&, const WanConfig&) = default;
 };
 
@@ -97,6 +110,16 @@ struct ClassificationRule {
   friend bool operator==(const ClassificationRule&, const ClassificationRule&) = default;
 };
 
+// A local socket whose source address is one of a Wan's addresses and whose destination is
+// `destination_port` is pinned to that Wan, in `traffic_class`. The daemon fills these (the alert
+// relay binds one MQTT session to each Wan's address and cannot SO_MARK a socket before its SYN).
+struct LocalFlowPin {
+  uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  uint16_t destination_port = 0;
+  TrafficClass traffic_class = TrafficClass::kAlert;
+  friend bool operator==(const LocalFlowPin&, const LocalFlowPin&) = default;
+};
+
 struct PolicyConfig {
   std::vector<WanConfig> wans;  // file order
   std::array<ClassPolicy, kTrafficClassCount> classes{};
@@ -109,6 +132,11 @@ struct PolicyConfig {
   std::chrono::milliseconds hold_time{5000};
   // lowest-latency moves only to a Wan faster by this fraction of the current one's RTT.
   double latency_margin = 0.2;
+  // HTB lanes on the Wans with [wan.shaping] and the nft chain that picks them. false: neither
+  // (plain routing, the benchmark's baseline).
+  bool lanes = true;
+  // Not from the file: the daemon fills it.
+  std::vector<LocalFlowPin> local_pins;
 
   const WanConfig* FindWan(const std::string& name) const;
   bool enabled() const { return !wans.empty(); }

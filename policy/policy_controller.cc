@@ -32,6 +32,8 @@ PolicyController::PolicyController(PolicyConfig config, Dependencies dependencie
       on_change_(std::move(on_change)),
       routing_(*deps_.routing),
       nft_(*deps_.nftables) {
+  // No traffic-control edge: no HTB, so no nft chain choosing HTB classes either.
+  if (!deps_.traffic_control) config_.lanes = false;
   for (size_t i = 0; i < config_.wans.size(); ++i) {
     auto wan = std::make_unique<WanRuntime>();
     wan->config = &config_.wans[i];
@@ -380,6 +382,24 @@ nlohmann::json PolicyController::WansJson() const {
     wans.push_back(std::move(entry));
   }
   return wans;
+}
+
+std::vector<WanEndpoint> PolicyController::Endpoints() const {
+  RoutingIntent intent = BuildRoutingIntent();
+  std::vector<WanEndpoint> endpoints;
+  for (size_t i = 0; i < wans_.size(); ++i) {
+    const WanRuntime& wan = *wans_[i];
+    WanFacts facts = FactsOf(wan);
+    WanEndpoint endpoint;
+    endpoint.name = wan.config->name;
+    endpoint.usable = PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
+    endpoint.degraded = facts.health.degraded;
+    if (intent.wans[i].address_v4) endpoint.source_v4 = intent.wans[i].address_v4->address();
+    if (intent.wans[i].address_v6) endpoint.source_v6 = intent.wans[i].address_v6->address();
+    endpoint.mark = wan.config->mark;
+    endpoints.push_back(std::move(endpoint));
+  }
+  return endpoints;
 }
 
 nlohmann::json PolicyController::PathsJson() const {

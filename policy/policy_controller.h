@@ -20,6 +20,7 @@
 #include "daemon/net/netlink_monitor.h"
 #include "daemon/net/nftables_edge.h"
 #include "daemon/net/routing_edge.h"
+#include "daemon/net/traffic_control_edge.h"
 #include "modem/modem_wan_state.h"
 #include "policy/health/probe_binding.h"
 #include "policy/health/prober.h"
@@ -30,6 +31,18 @@
 #include "policy/wan_routing_actuator.h"
 
 namespace uplinkd::policy {
+
+// What the alert relay needs to send over one Wan: bind to its source address (the nft pin for
+// the relay's broker port then marks the flow with this Wan and the alert class).
+struct WanEndpoint {
+  std::string name;
+  bool usable = false;    // the engine may put traffic on it
+  bool degraded = false;  // usable but poor: the relay duplicates when every Wan is
+  std::optional<net::IpAddress> source_v4;
+  std::optional<net::IpAddress> source_v6;
+  uint32_t mark = 0;  // the Wan's fwmark (inside kWanMarkMask)
+  friend bool operator==(const WanEndpoint&, const WanEndpoint&) = default;
+};
 
 class PolicyController {
  public:
@@ -44,6 +57,9 @@ class PolicyController {
     std::function<std::unique_ptr<Prober>(const WanConfig&, const ProbeBinding&)> make_prober;
     // The Wan's interface or addresses changed (a new bearer): rebind its prober.
     std::function<void(Prober&, const ProbeBinding&)> bind_prober;
+    // The HTB priority lanes on each Wan with [wan.shaping]; null: no lanes (nor the nft chain
+    // that picks them).
+    net::TrafficControlEdge* traffic_control = nullptr;
   };
 
   // `on_change` runs (on the loop) after a decision or a Wan's health changed: republish state.
@@ -68,6 +84,8 @@ class PolicyController {
   // (class -> Wans).
   nlohmann::json WansJson() const;
   nlohmann::json PathsJson() const;
+  // Every configured Wan, in config order, with its current source addresses.
+  std::vector<WanEndpoint> Endpoints() const;
   // Counters for tests and status.
   size_t conntrack_deleted() const { return conntrack_deleted_; }
 

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include "policy/lane_layout.h"
+
 namespace uplinkd::policy {
 namespace {
 
@@ -123,7 +125,8 @@ Chain Paths(const PolicyConfig& config, const Decision& decision) {
 }  // namespace
 
 Table PolicyNftTable::Build(const PolicyConfig& config, const Decision& decision,
-                            const std::map<std::string, std::string>& interfaces) {
+                            const std::map<std::string, std::string>& interfaces,
+                            const std::map<std::string, std::vector<net::IpAddress>>& addresses) {
   Table table;
   table.family = Family::kInet;
   table.name = kNftTableName;
@@ -148,6 +151,24 @@ Table PolicyNftTable::Build(const PolicyConfig& config, const Decision& decision
   }
 
   Chain output{"output", BaseChain{ChainType::kRoute, Hook::kOutput, kPriorityMangle, false}, {}};
+  // Pins first: such a socket never set a mark (it cannot before its SYN), its address says the Wan.
+  for (const auto& wan : config.wans) {
+    auto found = addresses.find(wan.name);
+    if (found == addresses.end()) continue;
+    for (const auto& address : found->second) {
+      net::IpPrefix host(address, address.family() == net::IpFamily::kV4 ? 32 : 128);
+      for (const auto& pin : config.local_pins) {
+        MatchTransport transport;
+        transport.protocol = pin.protocol;
+        transport.destination_port = net::nft::PortRange{pin.destination_port, pin.destination_port};
+        output.rules.push_back({{MatchAddress{MatchAddress::Side::kSource, host, false}, transport},
+                                {SetMark{MarkStore::kPacket, wan.mark | ClassMark(pin.traffic_class), kFlowMask},
+                                 Return()},
+                                "pin: " + std::string(TrafficClassName(pin.traffic_class)) + " port " +
+                                    std::to_string(pin.destination_port) + " from " + wan.name});
+      }
+    }
+  }
   output.rules.push_back({{WanBitsSet(MarkStore::kPacket)}, {Return()}, "the socket chose its Wan"});
   output.rules.push_back({{}, {Jump("mark_local")}, ""});
 
@@ -176,6 +197,19 @@ Table PolicyNftTable::Build(const PolicyConfig& config, const Decision& decision
   table.chains.push_back(std::move(output));
   table.chains.push_back(std::move(forward));
   table.chains.push_back(std::move(postrouting));
+  if (config.lanes) {
+    Chain lanes{"lanes", BaseChain{ChainType::kFilter, Hook::kPostrouting, kPriorityMangle, false}, {}};
+    for (const auto& wan : config.wans) {
+      std::string name = interface_of(wan);
+      if (name.empty() || !wan.shaping) continue;
+      for (TrafficClass traffic_class : kTrafficClasses) {
+        lanes.rules.push_back({{MatchInterface{MatchInterface::Direction::kOutput, name, false}, ClassIs(traffic_class)},
+                               {Counter{}, SetPriority{kLaneMajor, LaneMinor(traffic_class)}},
+                               wan.name + " lane " + TrafficClassName(traffic_class)});
+      }
+    }
+    table.chains.push_back(std::move(lanes));
+  }
   table.chains.push_back(MarkFlow("mark_lan", "classify_lan"));
   table.chains.push_back(MarkFlow("mark_local", "classify_local"));
   table.chains.push_back(Classify("classify_lan", config, false));
