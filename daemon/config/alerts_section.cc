@@ -75,6 +75,9 @@ void ReadAlertsSection(TomlSection& section, AlertsConfig& alerts) {
     }
   }
   if (auto mark = section.Integer("socket_mark", 0, 0xffffffffLL)) alerts.socket_mark = static_cast<uint32_t>(*mark);
+  if (auto duplicate = section.Bool("duplicate_when_degraded")) alerts.duplicate_when_degraded = *duplicate;
+  // The kernel takes 2 jiffies to 200 ms; below 2 jiffies it refuses and its default stays.
+  if (auto v = section.Integer("rto_min_ms", 0, 200)) alerts.rto_min_ms = static_cast<int>(*v);
   if (alerts.tls_cert_file.empty() != alerts.tls_key_file.empty()) {
     section.Fail(alerts.tls_cert_file.empty() ? "tls_key_file" : "tls_cert_file",
                  "a client certificate needs both tls_cert_file and tls_key_file");

@@ -31,6 +31,10 @@ struct AlertsConfig {
   int backoff_max_ms = 30000;
   std::optional<uint32_t> socket_priority;  // SO_PRIORITY of the broker connection
   std::optional<uint32_t> socket_mark;      // SO_MARK of the broker connection
+  // With a policy: when every usable Wan is degraded, publish each alert on every Wan's session.
+  bool duplicate_when_degraded = true;
+  // TCP_RTO_MIN_US of the broker connections (Linux >= 6.15), in ms; 0: the kernel's (200 ms).
+  int rto_min_ms = 20;
   friend bool operator==(const AlertsConfig&, const AlertsConfig&) = default;
 };
 

@@ -34,11 +34,18 @@ void AlertDeliverer::Start() {
 void AlertDeliverer::Stop() {
   if (state_ == BrokerState::kStopped) return;
   state_ = BrokerState::kStopped;
+  DropSession();
+  retry_timer_.Cancel();
+  StateChanged();
+}
+
+// Saves what was acknowledged and forgets the session; what was in flight goes again from the
+// outbox on the next one.
+void AlertDeliverer::DropSession() {
   SaveAcknowledged();
   ++generation_;
   session_.reset();
   in_flight_.clear();
-  retry_timer_.Cancel();
   connect_timer_.Cancel();
   ack_timer_.Cancel();
   save_timer_.Cancel();
@@ -63,17 +70,22 @@ void AlertDeliverer::StartSession() {
     }
   });
   Changed();
+  StateChanged();
+}
+
+void AlertDeliverer::Restart(const std::string& reason) {
+  if (state_ == BrokerState::kStopped) return;
+  log_.Info("{}: reconnecting now", reason);
+  DropSession();
+  retry_timer_.Cancel();
+  backoff_ = settings_.backoff_initial;
+  StartSession();
 }
 
 void AlertDeliverer::EndSession(const std::string& reason) {
   if (state_ == BrokerState::kStopped) return;
-  SaveAcknowledged();
-  ++generation_;
-  session_.reset();
   // Unacknowledged PUBLISHes go again on the next session, from the outbox.
-  in_flight_.clear();
-  connect_timer_.Cancel();
-  ack_timer_.Cancel();
+  DropSession();
   ++stats_.session_failures;
   stats_.last_error = reason;
   log_.Warning("broker session ended: {}; next attempt in {} ms", reason, backoff_.count());
@@ -81,6 +93,7 @@ void AlertDeliverer::EndSession(const std::string& reason) {
   retry_timer_ = scheduler_.RunAfter(backoff_, [this] { StartSession(); });
   backoff_ = std::min(backoff_ * 2, settings_.backoff_max);
   Changed();
+  StateChanged();
 }
 
 void AlertDeliverer::OnConnected(uint64_t generation) {
@@ -89,16 +102,18 @@ void AlertDeliverer::OnConnected(uint64_t generation) {
   connect_timer_.Cancel();
   ++stats_.connects;
   backoff_ = settings_.backoff_initial;
-  log_.Info("connected to the broker; {} alert(s) pending", outbox_.counts().pending);
+  log_.Info("connected to the broker; {} alert(s) pending{}", outbox_.counts().pending,
+            publishing_ ? "" : " (standby)");
   // Alerts drain first: this session carries nothing else, and the window fills in drain order.
   FillWindow();
   Changed();
+  StateChanged();
 }
 
 void AlertDeliverer::AlertQueued() { FillWindow(); }
 
 void AlertDeliverer::FillWindow() {
-  if (state_ != BrokerState::kConnected || in_flight_.size() >= settings_.max_in_flight) return;
+  if (!publishing_ || state_ != BrokerState::kConnected || in_flight_.size() >= settings_.max_in_flight) return;
   size_t wanted = settings_.max_in_flight - in_flight_.size();
   auto pending = outbox_.Pending(in_flight_.size() + acknowledged_.size() + wanted);
   if (!pending) {
@@ -111,10 +126,14 @@ void AlertDeliverer::FillWindow() {
     bool sent = std::any_of(in_flight_.begin(), in_flight_.end(),
                             [&](const auto& entry) { return entry.second.id == alert.id; });
     if (sent) continue;
+    AlertHold elsewhere = hooks_.held_elsewhere ? hooks_.held_elsewhere(alert.id) : AlertHold::kNone;
+    // Acknowledged on another path: delivered as soon as that one saves.
+    if (elsewhere == AlertHold::kAcknowledged) continue;
     auto message_id = session_->Publish(settings_.topic, EncodeAlertMessage(alert), settings_.qos);
     if (!message_id) return EndSession("publish: " + Describe(message_id.error()));
     in_flight_[*message_id] = InFlight{alert.id, scheduler_.Now()};
     ++stats_.publishes;
+    if (elsewhere == AlertHold::kInFlight) ++stats_.duplicate_publishes;
   }
   ArmAckTimer();
 }
@@ -137,13 +156,17 @@ void AlertDeliverer::SaveAcknowledged() {
   save_timer_.Cancel();
   if (acknowledged_.empty()) return;
   std::vector<std::string> ids(acknowledged_.begin(), acknowledged_.end());
-  if (auto saved = outbox_.MarkDelivered(ids, wall_clock_ms_()); !saved) {
+  auto saved = outbox_.MarkDelivered(ids, wall_clock_ms_());
+  if (!saved) {
     // Kept for the next save; if the daemon dies first they are sent again (at-least-once).
     log_.Error("{}", Describe(saved.error()));
     return;
   }
+  stats_.first_delivered += *saved;
   acknowledged_.clear();
   Changed();
+  // Other publishing paths may have left these out of their windows: they refill now.
+  if (hooks_.saved) hooks_.saved();
 }
 
 void AlertDeliverer::ArmAckTimer() {
@@ -166,8 +189,34 @@ void AlertDeliverer::ArmAckTimer() {
 }
 
 void AlertDeliverer::SetSocketOptions(const SocketOptions& options) {
+  bool rebind = options.bind_address != socket_options_.bind_address ||
+                options.bind_device != socket_options_.bind_device;
   socket_options_ = options;
+  if (rebind && state_ != BrokerState::kStopped) {
+    // A bound socket cannot move; a new address is not a failure, so no back-off.
+    return Restart(fmt::format("source now {}{}", options.bind_address.empty() ? "any" : options.bind_address,
+                               options.bind_device.empty() ? "" : " dev " + options.bind_device));
+  }
   if (session_) session_->ApplySocketOptions(options);
+}
+
+void AlertDeliverer::SetPublishing(bool publishing) {
+  if (publishing == publishing_) return;
+  publishing_ = publishing;
+  FillWindow();
+  Changed();
+}
+
+AlertHold AlertDeliverer::HoldOf(const std::string& id) const {
+  if (acknowledged_.contains(id)) return AlertHold::kAcknowledged;
+  for (const auto& [message_id, entry] : in_flight_) {
+    if (entry.id == id) return AlertHold::kInFlight;
+  }
+  return AlertHold::kNone;
+}
+
+void AlertDeliverer::StateChanged() {
+  if (hooks_.state_changed) hooks_.state_changed();
 }
 
 void AlertDeliverer::Changed() {

@@ -5,6 +5,11 @@
 // does not connect within the connect timeout or leaves a PUBLISH unacknowledged past the ack
 // timeout is dropped; the next one starts after an exponential back-off, and everything that was
 // in flight is published again from the outbox (at-least-once; the far end de-duplicates by id).
+//
+// The relay keeps one deliverer per path (AlertRelay::SetRoutes), all on the same outbox. A
+// deliverer that is not publishing stays connected (hot standby) and only completes what it has in
+// flight. Several publishing deliverers duplicate: each reads Pending() with its own in-flight set,
+// and the first PUBACK saved marks the alert delivered for all of them.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -33,11 +38,26 @@ struct DeliverySettings {
 enum class BrokerState { kStopped, kConnecting, kConnected, kBackingOff };
 const char* BrokerStateName(BrokerState state);
 
+// Where an alert stands in one deliverer: published and unacknowledged, or acknowledged and not
+// yet saved as delivered.
+enum class AlertHold { kNone, kInFlight, kAcknowledged };
+
+// The relay's view across deliverers sharing an outbox. Called from the event loop.
+struct DelivererHooks {
+  std::function<void()> state_changed;  // Start/connected/ended/stopped
+  std::function<void()> saved;          // acknowledged alerts were just marked delivered
+  // How the other deliverers hold `id`: acknowledged elsewhere is skipped, in flight elsewhere is
+  // published anyway (duplication) and counted.
+  std::function<AlertHold(const std::string& id)> held_elsewhere;
+};
+
 class AlertDeliverer {
  public:
   struct Stats {
-    uint64_t delivered = 0;     // PUBACKs that marked an alert delivered
+    uint64_t delivered = 0;     // PUBACKs received for alerts in flight
+    uint64_t first_delivered = 0;  // alerts this deliverer's saves turned from pending to delivered
     uint64_t publishes = 0;     // PUBLISHes sent, first tries and resends
+    uint64_t duplicate_publishes = 0;  // PUBLISHes of an alert another deliverer held in flight
     uint64_t connects = 0;      // sessions that reached CONNACK
     uint64_t session_failures = 0;
     std::optional<int64_t> last_delivery_ms;  // wall clock
@@ -54,10 +74,17 @@ class AlertDeliverer {
   void Stop();
   // A new alert is in the outbox: publish it now if the window allows.
   void AlertQueued();
-  // New socket options: applied to the live session and to every later one.
+  // New socket options: marks, priority and the minimum RTO are applied to the live session; a new
+  // source address or device restarts the session at once (no back-off: it is not a failure).
   void SetSocketOptions(const SocketOptions& options);
+  // false: publish nothing new (in-flight PUBLISHes complete); true: fill the window. Default true.
+  void SetPublishing(bool publishing);
+  void set_hooks(DelivererHooks hooks) { hooks_ = std::move(hooks); }
+  AlertHold HoldOf(const std::string& id) const;
 
   BrokerState state() const { return state_; }
+  bool publishing() const { return publishing_; }
+  const SocketOptions& socket_options() const { return socket_options_; }
   const Stats& stats() const { return stats_; }
   size_t in_flight() const { return in_flight_.size(); }
   void set_change_observer(std::function<void()> observer) { on_change_ = std::move(observer); }
@@ -68,6 +95,9 @@ class AlertDeliverer {
     SteadyTime sent;
   };
   void StartSession();
+  void Restart(const std::string& reason);
+  void DropSession();
+  void StateChanged();
   void EndSession(const std::string& reason);
   void OnConnected(uint64_t generation);
   void OnAcknowledged(uint64_t generation, int message_id);
@@ -94,6 +124,8 @@ class AlertDeliverer {
   TimerHandle save_timer_;
   Stats stats_;
   std::function<void()> on_change_;
+  DelivererHooks hooks_;
+  bool publishing_ = true;
   Logger log_{LogModule::kAlerts};
 };
 

@@ -284,9 +284,9 @@ Result<std::vector<StoredAlert>> AlertOutbox::Pending(size_t limit) const {
   return alerts;
 }
 
-Result<void> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms) {
-  if (ids.empty()) return {};
-  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return begun;
+Result<uint64_t> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms) {
+  if (ids.empty()) return 0;
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
   Statement update(db_, "UPDATE alerts SET delivered_ms = ? WHERE seq = ? AND delivered_ms IS NULL");
   if (!update.prepared()) {
     (void)Exec("ROLLBACK");
@@ -308,10 +308,10 @@ Result<void> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids, int
   }
   if (auto committed = Exec("COMMIT"); !committed) {
     (void)Exec("ROLLBACK");
-    return committed;
+    return tl::unexpected(committed.error());
   }
   counts_.pending -= std::min(marked, counts_.pending);
-  return {};
+  return marked;
 }
 
 Result<std::optional<StoredAlert>> AlertOutbox::Find(const std::string& id) const {

@@ -50,7 +50,8 @@ class AlertOutbox {
   // Up to `limit` pending alerts in drain order.
   Result<std::vector<StoredAlert>> Pending(size_t limit) const;
   // Marks alerts delivered in one transaction; unknown or already delivered ids are ignored.
-  Result<void> MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms);
+  // Returns how many turned from pending to delivered.
+  Result<uint64_t> MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms);
   Result<std::optional<StoredAlert>> Find(const std::string& id) const;
 
   const Counts& counts() const { return counts_; }

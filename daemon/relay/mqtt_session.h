@@ -13,14 +13,17 @@
 
 namespace uplinkd::relay {
 
-// How the session's socket is placed and classified. The policy layer sets these through
-// AlertRelay::SetSocketOptions (the alert lane's skb priority, a Wan's routing mark, a Wan's
-// device or source address for duplication).
+// How the session's socket is placed and classified. The daemon sets the common part through
+// AlertRelay::SetSocketOptions (the alert lane's skb priority, marks, the minimum RTO) and the
+// per-Wan part through AlertRelay::SetRoutes (a Wan's source address or device).
 struct SocketOptions {
   std::optional<uint32_t> mark;      // SO_MARK (fwmark for policy routing and nftables)
   std::optional<uint32_t> priority;  // SO_PRIORITY (skb->priority: an HTB class id such as 0x10010)
   std::string bind_device;           // SO_BINDTODEVICE; empty: any
   std::string bind_address;          // local source address; empty: the kernel chooses
+  // TCP_RTO_MIN_US (Linux >= 6.15), best effort: on a lossy cellular link a lost PUBLISH otherwise
+  // waits at least the kernel's 200 ms minimum retransmission timeout.
+  std::optional<uint32_t> rto_min_us;
   friend bool operator==(const SocketOptions&, const SocketOptions&) = default;
 };
 
