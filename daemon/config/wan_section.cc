@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -63,6 +64,42 @@ std::optional<policy::PortRange> ReadPorts(TomlSection& section, const std::stri
   return std::nullopt;
 }
 
+// [wan.shaping] (docs/lanes.md). Without upload_kbit the Wan gets no lanes; the other keys then
+// have nothing to tune, so they are refused rather than silently ignored.
+void ReadShaping(TomlSection& section, WanConfig& wan) {
+  policy::WanShaping shaping;
+  auto upload = section.Integer("upload_kbit", 8, 10000000);
+  if (upload) shaping.upload_kbit = static_cast<uint32_t>(*upload);
+  auto min = section.Integer("min_kbit", 8, 10000000);
+  if (auto adaptive = section.Bool("adaptive")) shaping.adaptive = *adaptive;
+  if (auto threshold = section.Integer("delay_threshold_ms", 1, 10000)) {
+    shaping.delay_threshold = std::chrono::milliseconds(*threshold);
+  }
+  if (auto bulk = section.Integer("degraded_bulk_percent", 1, 100)) shaping.degraded_bulk_percent = static_cast<uint32_t>(*bulk);
+  if (auto telemetry = section.Integer("degraded_telemetry_percent", 1, 100)) {
+    shaping.degraded_telemetry_percent = static_cast<uint32_t>(*telemetry);
+  }
+  section.RejectUnknownKeys();
+  if (!upload) {
+    if (section.Has("upload_kbit")) return;  // present but bad: already reported
+    for (const char* key : {"min_kbit", "adaptive", "delay_threshold_ms", "degraded_bulk_percent",
+                            "degraded_telemetry_percent"}) {
+      if (section.Has(key)) section.Fail(key, "needs upload_kbit (without it the Wan has no lanes)");
+    }
+    return;
+  }
+  if (min) {
+    if (*min > *upload) {
+      section.Fail("min_kbit", "must not exceed upload_kbit (" + std::to_string(*upload) + ")");
+      return;
+    }
+    shaping.min_kbit = static_cast<uint32_t>(*min);
+  } else {
+    shaping.min_kbit = std::max<uint32_t>(8, shaping.upload_kbit / 4);
+  }
+  wan.shaping = shaping;
+}
+
 void ReadWan(TomlSection& section, const std::vector<modem::ModemProfile>& modems, WanConfig& wan) {
   static const std::regex kName("[a-z][a-z0-9_-]{0,14}");
   if (auto name = section.String("name", true)) {
@@ -113,6 +150,7 @@ void ReadWan(TomlSection& section, const std::vector<modem::ModemProfile>& modem
   }
   if (auto masquerade = section.Bool("masquerade")) wan.masquerade = *masquerade;
   if (auto health = section.Table("health")) ReadHealthSection(*health, wan.health);
+  if (auto shaping = section.Table("shaping")) ReadShaping(*shaping, wan);
   section.RejectUnknownKeys();
 }
 
@@ -162,6 +200,7 @@ void ReadPolicy(TomlSection& section, PolicyConfig& out) {
   }
   if (auto hold = section.Integer("hold_time_ms", 0, 3600000)) out.hold_time = std::chrono::milliseconds(*hold);
   if (auto margin = section.Number("latency_margin", 0.0, 10.0)) out.latency_margin = *margin;
+  if (auto lanes = section.Bool("lanes")) out.lanes = *lanes;
   for (auto traffic_class : policy::kTrafficClasses) {
     if (auto table = section.Table(policy::TrafficClassName(traffic_class))) {
       ReadClassPolicy(*table, out.classes[policy::Index(traffic_class)]);

@@ -82,5 +82,79 @@ TEST(PolicyNftTableTest, WansWithoutAnInterfaceGetNoInterfaceRules) {
   EXPECT_EQ(table.FindChain("prerouting")->rules.size(), 1u);  // lan0 -> mark_lan
 }
 
+net::IpAddress Ip(const char* text) { return *net::IpAddress::Parse(text); }
+
+// The relay's sockets bound to a Wan's address and talking to the broker's port get that Wan and
+// the alert class before anything else in output (they carry no mark of their own).
+TEST(PolicyNftTableTest, LocalPinsComeFirstInOutputPerWanAddress) {
+  PolicyConfig config = TwoWans();
+  config.local_pins = {{IPPROTO_TCP, 8883, TrafficClass::kAlert}, {IPPROTO_UDP, 5683, TrafficClass::kManagement}};
+  auto table = PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}, {"b", "wwan1"}},
+                                     {{"a", {Ip("100.64.1.2"), Ip("2001:db8:1::2")}}, {"b", {Ip("100.64.2.2")}}});
+  ASSERT_TRUE(table.Validate()) << table.ToString();
+  const Chain* output = table.FindChain("output");
+  ASSERT_NE(output, nullptr);
+  ASSERT_EQ(output->rules.size(), 3u * 2u + 2u);  // 3 addresses x 2 pins, then the two usual rules
+  auto pin_rule = [](const char* host, uint8_t protocol, uint16_t port, uint32_t marks) {
+    MatchTransport transport;
+    transport.protocol = protocol;
+    transport.destination_port = net::nft::PortRange{port, port};
+    auto address = *net::IpAddress::Parse(host);
+    return std::pair{std::vector<Match>{MatchAddress{MatchAddress::Side::kSource,
+                                                     net::IpPrefix(address, address.family() == net::IpFamily::kV4 ? 32 : 128),
+                                                     false},
+                                        transport},
+                     std::vector<Statement>{SetMark{MarkStore::kPacket, marks, kWanMarkMask | kClassMarkMask}, Return()}};
+  };
+  std::vector<std::pair<std::vector<Match>, std::vector<Statement>>> expected = {
+      pin_rule("100.64.1.2", IPPROTO_TCP, 8883, 0x100 | 0x10000),
+      pin_rule("100.64.1.2", IPPROTO_UDP, 5683, 0x100 | 0x20000),
+      pin_rule("2001:db8:1::2", IPPROTO_TCP, 8883, 0x100 | 0x10000),
+      pin_rule("2001:db8:1::2", IPPROTO_UDP, 5683, 0x100 | 0x20000),
+      pin_rule("100.64.2.2", IPPROTO_TCP, 8883, 0x200 | 0x10000),
+      pin_rule("100.64.2.2", IPPROTO_UDP, 5683, 0x200 | 0x20000),
+  };
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(output->rules[i].matches, expected[i].first) << i << ": " << ToString(output->rules[i]);
+    EXPECT_EQ(output->rules[i].statements, expected[i].second) << i << ": " << ToString(output->rules[i]);
+  }
+  EXPECT_NE(ToString(output->rules[0]).find("ip saddr 100.64.1.2"), std::string::npos) << ToString(output->rules[0]);
+  EXPECT_EQ(output->rules[6].comment, "the socket chose its Wan");
+  // No pins, or no addresses: no pin rules.
+  EXPECT_EQ(PolicyNftTable::Build(TwoWans(), Paths({{"a", 1}}), {{"a", "wwan0"}}, {{"a", {Ip("100.64.1.2")}}})
+                .FindChain("output")->rules.size(), 2u);
+  EXPECT_EQ(PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}}).FindChain("output")->rules.size(), 2u);
+}
+
+// Lanes on: out of each shaped Wan with an interface, the class bits pick the HTB lane; the
+// other Wans (no [wan.shaping], or no interface) get none. Lanes off: no chain at all.
+TEST(PolicyNftTableTest, LanesChainMapsClassBitsToLanePriorities) {
+  PolicyConfig config = TwoWans();
+  config.wans[0].shaping = WanShaping{1000, 250};
+  WanConfig third;
+  third.name = "c";
+  third.mark = 0x300;
+  third.shaping = WanShaping{1000, 250};
+  config.wans.push_back(third);  // shaped, but no interface yet
+  auto table = PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}, {"b", "wwan1"}});
+  ASSERT_TRUE(table.Validate()) << table.ToString();
+  const Chain* lanes = table.FindChain("lanes");
+  ASSERT_NE(lanes, nullptr);
+  EXPECT_EQ(lanes->base, (BaseChain{ChainType::kFilter, Hook::kPostrouting, kPriorityMangle, false}));
+  ASSERT_EQ(lanes->rules.size(), 4u);
+  const uint16_t minors[] = {0x10, 0x20, 0x30, 0x40};
+  for (size_t i = 0; i < 4; ++i) {
+    std::vector<Match> matches = {MatchInterface{MatchInterface::Direction::kOutput, "wwan0", false},
+                                  MatchMark{MarkStore::kPacket, static_cast<uint32_t>(i + 1) << 16, kClassMarkMask, false}};
+    std::vector<Statement> statements = {Counter{}, SetPriority{0x55, minors[i]}};
+    EXPECT_EQ(lanes->rules[i].matches, matches) << ToString(lanes->rules[i]);
+    EXPECT_EQ(lanes->rules[i].statements, statements) << ToString(lanes->rules[i]);
+  }
+  EXPECT_NE(ToString(lanes->rules[0]).find("meta priority set 55:10"), std::string::npos) << ToString(lanes->rules[0]);
+
+  config.lanes = false;
+  EXPECT_EQ(PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}}).FindChain("lanes"), nullptr);
+}
+
 }  // namespace
 }  // namespace uplinkd::policy

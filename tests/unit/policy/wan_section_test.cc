@@ -135,6 +135,75 @@ TEST(WanSectionTest, LabAndBenchmarkConfigsDefineBothModemWans) {
   }
 }
 
+TEST(WanSectionTest, ShapingDefaultsDeriveFromUpload) {
+  auto outcome = ConfigLoader::LoadString(
+      std::string(kModems) +
+          "[[wan]]\nname = \"cell1\"\nkind = \"modem\"\nmodem = \"modem1\"\n"
+          "[wan.shaping]\nupload_kbit = 2000\n"
+          "[[wan]]\nname = \"cell2\"\nkind = \"modem\"\nmodem = \"modem2\"\n",
+      "s.toml");
+  ASSERT_TRUE(outcome.ok()) << Issues(outcome)[0];
+  const auto& policy = outcome.config.policy;
+  EXPECT_TRUE(policy.lanes);
+  ASSERT_TRUE(policy.wans[0].shaping);
+  const auto& shaping = *policy.wans[0].shaping;
+  EXPECT_EQ(shaping.upload_kbit, 2000u);
+  EXPECT_EQ(shaping.min_kbit, 500u);  // 25% of upload
+  EXPECT_TRUE(shaping.adaptive);
+  EXPECT_EQ(shaping.delay_threshold, std::chrono::milliseconds(30));
+  EXPECT_EQ(shaping.degraded_bulk_percent, 10u);
+  EXPECT_EQ(shaping.degraded_telemetry_percent, 50u);
+  EXPECT_FALSE(policy.wans[1].shaping);  // no [wan.shaping]: no lanes on that Wan
+  EXPECT_TRUE(policy.local_pins.empty());  // never from the file
+}
+
+TEST(WanSectionTest, ShapingKeysAndLanesSwitchAreRead) {
+  auto outcome = ConfigLoader::LoadString(
+      std::string(kModems) +
+          "[[wan]]\nname = \"cell1\"\nkind = \"modem\"\nmodem = \"modem1\"\n"
+          "[wan.shaping]\nupload_kbit = 1000\nmin_kbit = 300\nadaptive = false\ndelay_threshold_ms = 45\n"
+          "degraded_bulk_percent = 5\ndegraded_telemetry_percent = 70\n"
+          "[[wan]]\nname = \"cell2\"\nkind = \"modem\"\nmodem = \"modem2\"\n"
+          "[wan.shaping]\n"  // present but empty: no upload, no lanes
+          "[policy]\nlanes = false\n",
+      "k.toml");
+  ASSERT_TRUE(outcome.ok()) << Issues(outcome)[0];
+  const auto& policy = outcome.config.policy;
+  EXPECT_FALSE(policy.lanes);
+  policy::WanShaping expected;
+  expected.upload_kbit = 1000;
+  expected.min_kbit = 300;
+  expected.adaptive = false;
+  expected.delay_threshold = std::chrono::milliseconds(45);
+  expected.degraded_bulk_percent = 5;
+  expected.degraded_telemetry_percent = 70;
+  EXPECT_EQ(policy.wans[0].shaping, expected);
+  EXPECT_FALSE(policy.wans[1].shaping);
+}
+
+TEST(WanSectionTest, BadShapingIsLocated) {
+  auto outcome = ConfigLoader::LoadString(
+      std::string(kModems) +
+          "[[wan]]\nname = \"a\"\nkind = \"modem\"\nmodem = \"modem1\"\n"             // 11-14
+          "[wan.shaping]\nupload_kbit = 1000\nmin_kbit = 2000\nspeed = 3\n"                // 15-18
+          "[[wan]]\nname = \"b\"\nkind = \"modem\"\nmodem = \"modem2\"\n"             // 19-22
+          "[wan.shaping]\nupload_kbit = 0\ndegraded_bulk_percent = 0\nadaptive = true\n"  // 23-26
+          "[policy]\nlanes = \"yes\"\n"                                                    // 27-28
+      "[[wan]]\nname = \"c\"\nkind = \"ethernet\"\ninterface = \"eth1\"\ngateway = \"100.64.3.1\"\n"  // 29-33
+      "[wan.shaping]\nmin_kbit = 100\n",                                                 // 34-35
+      "b.toml");
+  auto issues = Issues(outcome);
+  std::vector<std::string> expected = {
+      "b.toml:18: unknown key wan[0].shaping.speed",
+      "b.toml:17: wan[0].shaping.min_kbit: must not exceed upload_kbit (1000)",
+      "b.toml:24: wan[1].shaping.upload_kbit: must be between 8 and 10000000, not 0",
+      "b.toml:25: wan[1].shaping.degraded_bulk_percent: must be between 1 and 100, not 0",
+      "b.toml:35: wan[2].shaping.min_kbit: needs upload_kbit (without it the Wan has no lanes)",
+      "b.toml:28: policy.lanes: must be true or false",
+  };
+  EXPECT_EQ(issues, expected);
+}
+
 TEST(WanSectionTest, NoWanNoPolicy) {
   auto outcome = ConfigLoader::LoadString(kModems, "m.toml");
   ASSERT_TRUE(outcome.ok());
