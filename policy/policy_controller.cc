@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/core/logger.h"
+#include "policy/lane_layout.h"
 #include "policy/policy_nft_table.h"
 
 namespace uplinkd::policy {
@@ -34,6 +35,7 @@ PolicyController::PolicyController(PolicyConfig config, Dependencies dependencie
       nft_(*deps_.nftables) {
   // No traffic-control edge: no HTB, so no nft chain choosing HTB classes either.
   if (!deps_.traffic_control) config_.lanes = false;
+  if (config_.lanes) lanes_.emplace(*deps_.traffic_control);
   for (size_t i = 0; i < config_.wans.size(); ++i) {
     auto wan = std::make_unique<WanRuntime>();
     wan->config = &config_.wans[i];
@@ -45,6 +47,7 @@ PolicyController::PolicyController(PolicyConfig config, Dependencies dependencie
       wan->bearer_up = false;  // until the modem layer says otherwise
       wan->modem_signal.bearer_connected = false;
     }
+    if (lanes_ && wan->config->shaping) wan->shaper = std::make_unique<ShaperRateController>(*wan->config->shaping);
     wans_.push_back(std::move(wan));
   }
 }
@@ -63,6 +66,11 @@ void PolicyController::Start() {
     wan->tracker = std::make_unique<WanHealthTracker>(
         wan->config->name, wan->config->health, *deps_.scheduler, *wan->prober, [this, runtime](const WanHealth& health) {
           runtime->health = health;
+          if (runtime->shaper && runtime->shaper->OnSample(deps_.scheduler->Now(), health.rtt_ms, health.loss)) {
+            kLog.Info("policy: {} shaper {} kbit/s (RTT {:.1f} ms over a {:.1f} ms baseline)", runtime->config->name,
+                      runtime->shaper->rate_kbit(), runtime->shaper->delay_ms().value_or(0.0),
+                      runtime->shaper->baseline_ms().value_or(0.0));
+          }
           Reevaluate();
         });
   }
@@ -84,11 +92,18 @@ void PolicyController::Stop() {
     wan->tracker.reset();
     wan->prober.reset();
   }
+  if (lanes_) {
+    if (auto removed = lanes_->RemoveAll(); !removed) {
+      kLog.Warning("policy: removing HTB lanes: {}", uplinkd::Describe(removed.error()));
+    }
+    lane_errors_.clear();
+    for (auto& wan : wans_) wan->lane_plan.reset();
+  }
   if (auto removed = nft_.Remove(); !removed) kLog.Warning("policy: cannot remove nftables table: {}", uplinkd::Describe(removed.error()));
   if (auto removed = routing_.RemoveAll(); !removed) {
     kLog.Warning("policy: removing routes and rules: {}", uplinkd::Describe(removed.error()));
   }
-  kLog.Notice("policy: stopped; nftables table, routes and rules removed");
+  kLog.Notice("policy: stopped; nftables table, HTB lanes, routes and rules removed");
 }
 
 PolicyController::WanRuntime* PolicyController::FindByModem(const std::string& modem) {
@@ -143,6 +158,8 @@ void PolicyController::OnLink(const net::LinkEvent& event) {
     bool same = state.link == event;
     state.link = event;
     if (same) return;
+    // A link that went away and came back (a new bearer) has lost its qdiscs: resend.
+    if (lanes_) lanes_->Invalidate(event.name);
     // The kernel drops a link's routes when it goes down: re-add them when it comes back.
     if (was_up != (event.admin_up && event.carrier)) routing_dirty_ = true;
   }
@@ -323,7 +340,13 @@ void PolicyController::EvaluateOnce() {
     applied_routing_ = intent;
   }
   // 2. The class -> Wan mapping, in one atomic batch.
-  auto table = PolicyNftTable::Build(config_, *decision_, Interfaces());
+  std::map<std::string, std::vector<net::IpAddress>> addresses;
+  for (size_t i = 0; i < wans_.size(); ++i) {
+    auto& list = addresses[wans_[i]->config->name];
+    if (intent.wans[i].address_v4) list.push_back(intent.wans[i].address_v4->address());
+    if (intent.wans[i].address_v6) list.push_back(intent.wans[i].address_v6->address());
+  }
+  auto table = PolicyNftTable::Build(config_, *decision_, Interfaces(), addresses);
   if (auto applied = nft_.Apply(table); !applied) {
     kLog.Error("policy: nftables table refused: {}", uplinkd::Describe(applied.error()));
   }
@@ -342,7 +365,49 @@ void PolicyController::EvaluateOnce() {
       }
     }
   }
+  // 4. The priority lanes follow health and the shaper's rate.
+  ApplyLanes();
   if (decision_changed || decision_->recheck_at) ScheduleRecheck();
+}
+
+void PolicyController::ApplyLanes() {
+  if (!lanes_) return;
+  std::vector<net::HtbTree> trees;
+  std::vector<std::string> interfaces;
+  for (auto& wan : wans_) {
+    if (wan->interface.empty()) continue;
+    interfaces.push_back(wan->interface);
+    std::optional<LanePlan> plan;
+    // A tree needs its link: a bearer's interface can be named before it exists.
+    if (wan->shaper && FindLink(wan->interface)) {
+      LaneInputs inputs;
+      inputs.shaping = wan->shaper->shaping();
+      inputs.interface = wan->interface;
+      inputs.health = FactsOf(*wan).health;
+      inputs.degraded_loss = wan->config->health.degraded_loss;
+      inputs.rate_kbit = wan->shaper->rate_kbit();
+      inputs.rate_at_min = wan->shaper->at_min();
+      inputs.delay_ms = wan->shaper->delay_ms();
+      plan = LanePlanner::Plan(inputs);
+      trees.push_back(plan->tree);
+    }
+    LaneLevel before = wan->lane_plan ? wan->lane_plan->level : LaneLevel::kNormal;
+    LaneLevel after = plan ? plan->level : LaneLevel::kNormal;
+    if (plan && before != after) {
+      kLog.Notice("policy: {} lanes {} -> {} (bulk ceil {} kbit/s, telemetry ceil {} kbit/s)", wan->config->name,
+                  LaneLevelName(before), LaneLevelName(after),
+                  plan->tree.lanes[Index(TrafficClass::kBulk)].ceil_bps / 1000,
+                  plan->tree.lanes[Index(TrafficClass::kTelemetry)].ceil_bps / 1000);
+    }
+    wan->lane_plan = std::move(plan);
+  }
+  if (auto applied = lanes_->Apply(trees, interfaces); !applied) {
+    std::string text = uplinkd::Describe(applied.error());
+    if (lane_errors_["*"] != text) kLog.Error("policy: HTB lanes: {}", text);
+    lane_errors_["*"] = text;
+  } else {
+    lane_errors_.clear();
+  }
 }
 
 void PolicyController::ScheduleRecheck() {
@@ -379,6 +444,42 @@ nlohmann::json PolicyController::WansJson() const {
     };
     entry["rtt_ms"] = facts.health.rtt_ms ? nlohmann::json(*facts.health.rtt_ms) : nlohmann::json(nullptr);
     entry["jitter_ms"] = facts.health.jitter_ms ? nlohmann::json(*facts.health.jitter_ms) : nlohmann::json(nullptr);
+    entry["lanes"] = nullptr;
+    if (lanes_ && wan->shaper) {
+      const ShaperRateController& shaper = *wan->shaper;
+      nlohmann::json lanes = {
+          {"rate_kbit", shaper.rate_kbit()},
+          {"upload_kbit", shaper.shaping().upload_kbit},
+          {"min_kbit", shaper.shaping().min_kbit},
+          {"adaptive", shaper.shaping().adaptive},
+          {"installed", wan->lane_plan.has_value() && lanes_->applied().count(wan->interface) > 0},
+      };
+      lanes["level"] = wan->lane_plan ? nlohmann::json(LaneLevelName(wan->lane_plan->level)) : nlohmann::json(nullptr);
+      lanes["baseline_ms"] = shaper.baseline_ms() ? nlohmann::json(*shaper.baseline_ms()) : nlohmann::json(nullptr);
+      lanes["delay_ms"] = shaper.delay_ms() ? nlohmann::json(*shaper.delay_ms()) : nlohmann::json(nullptr);
+      std::vector<net::HtbLaneCounters> counters;
+      if (wan->lane_plan) {
+        if (auto read = lanes_->Counters(wan->interface)) counters = std::move(*read);
+      }
+      nlohmann::json classes = nlohmann::json::object();
+      if (wan->lane_plan) {
+        for (TrafficClass traffic_class : kTrafficClasses) {
+          const net::HtbLane& lane = wan->lane_plan->tree.lanes[Index(traffic_class)];
+          nlohmann::json item = {{"class_id", fmt::format("{:x}:{:x}", kLaneMajor, lane.minor)},
+                                 {"ceil_kbit", lane.ceil_bps / 1000}};
+          for (const auto& counter : counters) {
+            if (counter.minor != lane.minor) continue;
+            item["bytes"] = counter.bytes;
+            item["packets"] = counter.packets;
+            item["drops"] = counter.drops;
+            item["backlog_packets"] = counter.backlog_packets;
+          }
+          classes[TrafficClassName(traffic_class)] = std::move(item);
+        }
+      }
+      lanes["classes"] = std::move(classes);
+      entry["lanes"] = std::move(lanes);
+    }
     wans.push_back(std::move(entry));
   }
   return wans;

@@ -5,6 +5,9 @@
 //   WanRoutingActuator  per-Wan tables, fwmark/source/LAN/fallback rules (protocol 0x55)
 //   NftPolicyActuator   the `inet uplinkd` table, one atomic batch per change
 //   ConntrackEdge       on failover, deletes only the entries pinned to the Wan that died
+//   LaneActuator        the HTB priority lanes of each Wan with [wan.shaping] (docs/lanes.md):
+//                       each health sample feeds the Wan's ShaperRateController, LanePlanner
+//                       turns rate and health into a tree after every evaluation
 // Start() reconciles (replaces what a crashed predecessor left); Stop() removes what it owns.
 #include <functional>
 #include <map>
@@ -25,9 +28,12 @@
 #include "policy/health/probe_binding.h"
 #include "policy/health/prober.h"
 #include "policy/health/wan_health_tracker.h"
+#include "policy/lane_actuator.h"
+#include "policy/lane_planner.h"
 #include "policy/nft_policy_actuator.h"
 #include "policy/policy_config.h"
 #include "policy/policy_engine.h"
+#include "policy/shaper_rate_controller.h"
 #include "policy/wan_routing_actuator.h"
 
 namespace uplinkd::policy {
@@ -80,8 +86,9 @@ class PolicyController {
   void OnAddress(const net::AddressEvent& event);
 
   const std::optional<Decision>& decision() const { return decision_; }
-  // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface) and "paths"
-  // (class -> Wans).
+  // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface, "lanes": the
+  // shaper's rate, the degraded level, each lane's ceil and counters; null without lanes) and
+  // "paths" (class -> Wans).
   nlohmann::json WansJson() const;
   nlohmann::json PathsJson() const;
   // Every configured Wan, in config order, with its current source addresses.
@@ -105,6 +112,8 @@ class PolicyController {
     ProbeBinding binding;
     std::unique_ptr<WanHealthTracker> tracker;
     WanHealth health;
+    std::unique_ptr<ShaperRateController> shaper;  // lanes on and [wan.shaping] given
+    std::optional<LanePlan> lane_plan;             // what was last planned (nullopt: no tree)
   };
   struct LinkState {
     net::LinkEvent link;
@@ -124,6 +133,7 @@ class PolicyController {
   void Reevaluate();
   void EvaluateOnce();
   void ScheduleRecheck();
+  void ApplyLanes();
 
   PolicyConfig config_;
   Dependencies deps_;
@@ -132,6 +142,8 @@ class PolicyController {
   std::map<int, LinkState> links_;
   WanRoutingActuator routing_;
   NftPolicyActuator nft_;
+  std::optional<LaneActuator> lanes_;
+  std::map<std::string, std::string> lane_errors_;  // last error per interface, logged once
   std::optional<Decision> decision_;
   std::optional<RoutingIntent> applied_routing_;
   bool routing_dirty_ = true;  // the kernel may have dropped routes (link went down or up)
