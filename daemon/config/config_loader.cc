@@ -5,6 +5,8 @@
 #include <regex>
 #include <sstream>
 
+#include <netinet/in.h>
+
 #include "daemon/config/alerts_section.h"
 #include "daemon/config/dbus_access_section.h"
 #include "daemon/config/toml_section.h"
@@ -172,6 +174,15 @@ void ReadInferenceSection(TomlSection& section, DaemonConfig::Inference& inferen
   section.RejectUnknownKeys();
 }
 
+// The relay binds one broker session to each Wan's address (docs/alert-relay.md); the policy's
+// nftables table pins such sockets to their Wan, in the alert class. Derived here, not written in
+// the file, so a reload of an unchanged file compares equal.
+void PinRelaySessions(DaemonConfig& config) {
+  if (!config.alerts.enabled || !config.policy.enabled()) return;
+  config.policy.local_pins.push_back(
+      {IPPROTO_TCP, static_cast<uint16_t>(config.alerts.broker_port), policy::TrafficClass::kAlert});
+}
+
 ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   ConfigLoader::Outcome outcome;
   TomlSection top(root, "", name, outcome.issues);
@@ -182,6 +193,7 @@ ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   if (auto inference = top.Table("inference")) ReadInferenceSection(*inference, outcome.config.inference);
   if (auto alerts = top.Table("alerts")) ReadAlertsSection(*alerts, outcome.config.alerts);
   top.RejectUnknownKeys();
+  PinRelaySessions(outcome.config);
   return outcome;
 }
 

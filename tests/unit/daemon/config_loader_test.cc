@@ -31,6 +31,21 @@ TEST(ConfigLoaderTest, ReadsDaemonAndDbusSections) {
   EXPECT_EQ(outcome.config.bus, "unix:path=/run/lab/bus.sock");
 }
 
+TEST(ConfigLoaderTest, TheRelaysBrokerPortIsPinnedToEachWanWhenPolicyAndAlertsAreOn) {
+  const std::string wan = "[[wan]]\nname = \"eth1\"\nkind = \"ethernet\"\ninterface = \"eth1\"\ngateway = \"192.0.2.1\"\n";
+  const std::string alerts = "[alerts]\nbroker_host = \"203.0.113.10\"\nbroker_port = 1884\n";
+  auto both = ConfigLoader::LoadString(wan + alerts, "both.toml");
+  ASSERT_TRUE(both.ok()) << Issues(both)[0];
+  ASSERT_EQ(both.config.policy.local_pins.size(), 1u);
+  EXPECT_EQ(both.config.policy.local_pins[0].destination_port, 1884);
+  EXPECT_EQ(both.config.policy.local_pins[0].traffic_class, policy::TrafficClass::kAlert);
+  auto no_alerts = ConfigLoader::LoadString(wan, "wan.toml");
+  ASSERT_TRUE(no_alerts.ok()) << Issues(no_alerts)[0];
+  EXPECT_TRUE(no_alerts.config.policy.local_pins.empty());
+  // The same file loaded twice compares equal (a reload sees no [policy] change).
+  EXPECT_EQ(ConfigLoader::LoadString(wan + alerts, "both.toml").config.policy, both.config.policy);
+}
+
 TEST(ConfigLoaderTest, UnknownKeysAreRejectedWithFileAndLine) {
   auto outcome = ConfigLoader::LoadString("[daemon]\nlog_level = \"info\"\nlog_levle = \"debug\"\n[wibble]\n", "typo.toml");
   EXPECT_EQ(Issues(outcome), (std::vector<std::string>{"typo.toml:3: unknown key daemon.log_levle",
