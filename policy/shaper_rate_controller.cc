@@ -28,7 +28,9 @@ bool ShaperRateController::OnSample(SteadyTime now, std::optional<double> rtt_ms
   double rate = rate_kbit_;
   double target = rate;
   if (*delay_ms_ > threshold) {
-    target = std::max<double>(shaping_.min_kbit, rate * kDecreaseFactor);
+    // Just over the threshold is a small cut (often under kMinChange: no churn), far over a big one.
+    double cut = std::min(kMaxDecrease, kMaxDecrease * (*delay_ms_ - threshold) / threshold);
+    target = std::max<double>(shaping_.min_kbit, rate * (1.0 - cut));
   } else if (*delay_ms_ < threshold / 2 && loss < kNoIncreaseLoss) {
     target = std::min<double>(shaping_.upload_kbit, rate + kIncreaseStep * shaping_.upload_kbit);
   }

@@ -7,7 +7,8 @@
 //   baseline  the RTT of an empty path: follows a lower sample at once and a higher one slowly
 //             (time constant kBaselineRise), so a route change is learnt but a queue is not
 //   delay     the sample's RTT over the baseline
-//   delay > delay_threshold            rate x kDecreaseFactor, never below min_kbit
+//   delay > delay_threshold            rate cut by a share growing with the excess, up to
+//                                       kMaxDecrease at twice the threshold, never below min_kbit
 //   delay < delay_threshold / 2        rate + kIncreaseStep x upload_kbit, never above it
 //                                       (not while loss >= kNoIncreaseLoss: a path losing that
 //                                       much is no place to push harder)
@@ -25,7 +26,7 @@ namespace uplinkd::policy {
 
 class ShaperRateController {
  public:
-  static constexpr double kDecreaseFactor = 0.8;
+  static constexpr double kMaxDecrease = 0.2;
   static constexpr double kIncreaseStep = 0.05;
   static constexpr double kMinChange = 0.02;
   static constexpr double kNoIncreaseLoss = 0.2;
