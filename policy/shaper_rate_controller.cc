@@ -14,17 +14,18 @@ bool ShaperRateController::OnSample(SteadyTime now, std::optional<double> rtt_ms
   if (!baseline_ms_) baseline_ms_ = rtt;
   // The delay is measured against the baseline as it was, before this sample moves it.
   delay_ms_ = std::max(0.0, rtt - *baseline_ms_);
+  double threshold = static_cast<double>(shaping_.delay_threshold.count());
   if (rtt < *baseline_ms_) {
     baseline_ms_ = rtt;
   } else if (last_sample_) {
     double dt = std::chrono::duration<double>(now - *last_sample_).count();
-    double alpha = 1.0 - std::exp(-std::max(0.0, dt) / std::chrono::duration<double>(kBaselineRise).count());
+    auto rise = *delay_ms_ > threshold ? kBaselineRiseQueued : kBaselineRise;
+    double alpha = 1.0 - std::exp(-std::max(0.0, dt) / std::chrono::duration<double>(rise).count());
     *baseline_ms_ += alpha * (rtt - *baseline_ms_);
   }
   last_sample_ = now;
 
   if (last_change_ && now - *last_change_ < kMinInterval) return false;
-  double threshold = static_cast<double>(shaping_.delay_threshold.count());
   double rate = rate_kbit_;
   double target = rate;
   if (*delay_ms_ > threshold) {

@@ -5,7 +5,8 @@
 // Pure: fed with health samples and the time, no clock reads.
 //
 //   baseline  the RTT of an empty path: follows a lower sample at once and a higher one slowly
-//             (time constant kBaselineRise), so a route change is learnt but a queue is not
+//             (time constant kBaselineRise; kBaselineRiseQueued while the sample counts as
+//             queueing), so a route change is learnt in minutes but a standing queue is not
 //   delay     the sample's RTT over the baseline
 //   delay > delay_threshold            rate cut by a share growing with the excess, up to
 //                                       kMaxDecrease at twice the threshold, never below min_kbit
@@ -32,6 +33,7 @@ class ShaperRateController {
   static constexpr double kNoIncreaseLoss = 0.2;
   static constexpr std::chrono::milliseconds kMinInterval{500};
   static constexpr std::chrono::seconds kBaselineRise{60};
+  static constexpr std::chrono::seconds kBaselineRiseQueued{600};
 
   explicit ShaperRateController(const WanShaping& shaping);
 

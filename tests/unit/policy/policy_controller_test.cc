@@ -3,11 +3,14 @@
 #include "policy/policy_controller.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include "daemon/core/fake_scheduler.h"
 #include "daemon/net/fake_conntrack_edge.h"
 #include "daemon/net/fake_nftables_edge.h"
 #include "daemon/net/fake_routing_edge.h"
+#include "daemon/net/fake_traffic_control_edge.h"
+#include "policy/lane_planner.h"
 #include "policy/health/fake_prober.h"
 
 namespace uplinkd::policy {
@@ -62,6 +65,7 @@ class PolicyControllerTest : public ::testing::Test {
     deps.routing = &kernel_;
     deps.nftables = &nft_;
     deps.conntrack = &conntrack_;
+    deps.traffic_control = traffic_control_;
     deps.bind_prober = [this](Prober&, const ProbeBinding& binding) { bindings_.push_back(binding); };
     deps.make_prober = [this](const WanConfig&, const ProbeBinding&) -> std::unique_ptr<Prober> {
       return std::make_unique<ProberView>(prober_);
@@ -150,6 +154,8 @@ class PolicyControllerTest : public ::testing::Test {
   net::FakeRoutingEdge kernel_;
   net::FakeNftablesEdge nft_;
   net::FakeConntrackEdge conntrack_;
+  net::FakeTrafficControlEdge tc_;
+  net::TrafficControlEdge* traffic_control_ = nullptr;  // tests with lanes point it at tc_
   FakeProber prober_{scheduler_};
   PolicyConfig config_;
   std::unique_ptr<PolicyController> controller_;
@@ -318,6 +324,98 @@ TEST_F(PolicyControllerTest, AWanWithoutProbeTargetsFollowsItsLinkAndBearer) {
   kernel_.SetCarrier(wwan0_, false);
   controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
   EXPECT_EQ(AlertWan(), "cell2");
+}
+
+// Lanes: cell1 has [wan.shaping], cell2 none. The kernel gets cell1's tree at the nominal rate,
+// the nft table maps classes to its lanes, the relay's pins name each Wan's address.
+TEST_F(PolicyControllerTest, LanesAreInstalledPerShapedWanWithPinsAndEndpoints) {
+  config_.wans[0].shaping = WanShaping{1000, 250};
+  config_.local_pins = {{IPPROTO_TCP, 8883, TrafficClass::kAlert}};
+  traffic_control_ = &tc_;
+  // A predecessor's tree on wwan1, which has no lanes now.
+  LaneInputs stale;
+  stale.interface = "wwan1";
+  stale.rate_kbit = 500;
+  ASSERT_TRUE(tc_.ApplyHtb(LanePlanner::Plan(stale).tree));
+  StartController();
+  Advance(2s);
+  auto tree = *tc_.ReadHtb("wwan0", 0x55);
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(tree->rate_bps, 1000000u);
+  EXPECT_EQ(tree->default_minor, 0x20);
+  ASSERT_EQ(tree->lanes.size(), 4u);
+  for (const auto& lane : tree->lanes) EXPECT_EQ(lane.ceil_bps, 1000000u);
+  EXPECT_EQ(*tc_.ReadHtb("wwan1", 0x55), std::nullopt);
+
+  const auto& table = Table();
+  ASSERT_TRUE(table.Validate()) << table.ToString();
+  const auto* lanes = table.FindChain("lanes");
+  ASSERT_NE(lanes, nullptr);
+  EXPECT_EQ(lanes->rules.size(), 4u);  // wwan0 only
+  std::string output = table.ToString();
+  EXPECT_NE(output.find("ip saddr 100.64.1.2 tcp dport 8883"), std::string::npos) << output;
+  EXPECT_NE(output.find("ip saddr 100.64.2.2 tcp dport 8883"), std::string::npos) << output;
+  EXPECT_NE(output.find("ip6 saddr 2001:db8:1::2 tcp dport 8883"), std::string::npos) << output;
+
+  auto wans = controller_->WansJson();
+  EXPECT_EQ(wans[0]["lanes"]["rate_kbit"], 1000);
+  EXPECT_EQ(wans[0]["lanes"]["level"], "normal");
+  EXPECT_EQ(wans[0]["lanes"]["classes"]["bulk"]["class_id"], "55:40");
+  EXPECT_EQ(wans[0]["lanes"]["classes"]["bulk"]["ceil_kbit"], 1000);
+  EXPECT_EQ(wans[0]["lanes"]["classes"]["alert"]["packets"], 0);
+  EXPECT_TRUE(wans[1]["lanes"].is_null());
+
+  auto endpoints = controller_->Endpoints();
+  ASSERT_EQ(endpoints.size(), 2u);
+  EXPECT_EQ(endpoints[0], (WanEndpoint{"cell1", true, false, Ip("100.64.1.2"), Ip("2001:db8:1::2"), 0x100}));
+  EXPECT_EQ(endpoints[1], (WanEndpoint{"cell2", true, false, Ip("100.64.2.2"), std::nullopt, 0x200}));
+
+  controller_->Stop();
+  EXPECT_EQ(*tc_.ReadHtb("wwan0", 0x55), std::nullopt);
+  EXPECT_EQ(tc_.RootQdiscKind("wwan0"), std::nullopt);
+}
+
+// Queueing on cell1 (RTT from 20 to 400 ms): the shaper backs off to min, health turns degraded,
+// bulk and then telemetry are capped; when the queue drains the caps go and the rate climbs back.
+TEST_F(PolicyControllerTest, LanesFollowQueueingDelayAndRecover) {
+  config_.wans[0].shaping = WanShaping{1000, 250};
+  traffic_control_ = &tc_;
+  StartController();
+  Advance(5s);
+  ASSERT_EQ((*tc_.ReadHtb("wwan0", 0x55))->rate_bps, 1000000u);
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer(400ms));
+  auto level = [&] { return controller_->WansJson()[0]["lanes"]["level"].get<std::string>(); };
+  auto started = scheduler_.Now();
+  while (level() != "severe" && scheduler_.Now() - started < 120s) Advance(100ms);
+  ASSERT_EQ(level(), "severe") << controller_->WansJson()[0].dump();
+  auto tree = **tc_.ReadHtb("wwan0", 0x55);
+  uint64_t rate = tree.rate_bps;
+  EXPECT_LT(rate, 1000000u);
+  EXPECT_EQ(tree.lanes[0].ceil_bps, rate);             // alert: the whole rate
+  EXPECT_EQ(tree.lanes[1].ceil_bps, rate);             // management
+  EXPECT_EQ(tree.lanes[2].ceil_bps, rate * 50 / 100);  // telemetry capped
+  EXPECT_EQ(tree.lanes[3].ceil_bps, rate * 10 / 100);  // bulk capped
+  EXPECT_TRUE(controller_->WansJson()[0]["degraded"].get<bool>());
+
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer(20ms));
+  started = scheduler_.Now();
+  while ((level() != "normal" || (*tc_.ReadHtb("wwan0", 0x55))->rate_bps < 1000000u) &&
+         scheduler_.Now() - started < 300s) {
+    Advance(100ms);
+  }
+  EXPECT_EQ(level(), "normal");
+  tree = **tc_.ReadHtb("wwan0", 0x55);
+  EXPECT_EQ(tree.rate_bps, 1000000u);
+  EXPECT_EQ(tree.lanes[3].ceil_bps, 1000000u);
+}
+
+// No traffic-control edge: no HTB, and no nft chain that would pick HTB classes.
+TEST_F(PolicyControllerTest, NoTrafficControlEdgeMeansNoLanes) {
+  config_.wans[0].shaping = WanShaping{1000, 250};
+  StartController();
+  Advance(2s);
+  EXPECT_EQ(Table().FindChain("lanes"), nullptr);
+  EXPECT_TRUE(controller_->WansJson()[0]["lanes"].is_null());
 }
 
 }  // namespace

@@ -134,6 +134,16 @@ TEST(ShaperRateControllerTest, BaselineFollowsDownAtOnceAndUpSlowly) {
   EXPECT_NEAR(*shaper.baseline_ms(), 40.0 + 10.0 * (1 - std::exp(-1.0)), 0.05);
 }
 
+// A standing queue (delay over the threshold) moves the baseline ten times slower, so the shaper
+// does not talk itself out of it within a minute.
+TEST(ShaperRateControllerTest, BaselineBarelyLearnsAStandingQueue) {
+  ShaperRateController shaper(Shaping());
+  shaper.OnSample(At(0ms), 40.0, 0.0);
+  for (int i = 1; i <= 60; ++i) shaper.OnSample(At(i * 1000ms), 240.0, 0.0);
+  EXPECT_NEAR(*shaper.baseline_ms(), 40.0 + 200.0 * (1 - std::exp(-0.1)), 0.5);
+  EXPECT_TRUE(shaper.at_min());
+}
+
 TEST(ShaperRateControllerTest, NotAdaptiveStaysAtUpload) {
   WanShaping shaping = Shaping();
   shaping.adaptive = false;
