@@ -15,6 +15,7 @@
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/Error.h>
 
+#include "daemon/alert_route_planner.h"
 #include "daemon/config/config_loader.h"
 #include "daemon/core/logger.h"
 #include "daemon/dbus/dbus_service.h"
@@ -29,6 +30,7 @@
 #include "modem/sdbus_modem_manager_edge.h"
 #include "daemon/net/libnetfilter_conntrack_edge.h"
 #include "daemon/net/libnftnl_edge.h"
+#include "daemon/net/libnl_traffic_control_edge.h"
 #include "policy/health/socket_prober.h"
 #include "policy/policy_controller.h"
 
@@ -258,14 +260,24 @@ void Daemon::StartPolicy() {
   dependencies.routing = routing_.get();
   dependencies.nftables = nftables_.get();
   dependencies.conntrack = conntrack_.get();
+  if (config_.policy.lanes) {
+    if (auto traffic_control = net::LibnlTrafficControlEdge::Create()) {
+      traffic_control_ = std::move(*traffic_control);
+    } else {
+      log.Warning("no priority lanes: {}", Describe(traffic_control.error()));
+    }
+  }
+  dependencies.traffic_control = traffic_control_.get();
   dependencies.make_prober = [this](const policy::WanConfig&, const policy::ProbeBinding& binding) {
     return std::make_unique<policy::SocketProber>(io_, binding);
   };
   dependencies.bind_prober = [](policy::Prober& prober, const policy::ProbeBinding& binding) {
     static_cast<policy::SocketProber&>(prober).SetBinding(binding);  // make_prober made it
   };
-  policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies),
-                                                       [this] { StateChanged(); });
+  policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies), [this] {
+    UpdateAlertRoutes();
+    StateChanged();
+  });
   policy_->Start();
 }
 
@@ -317,11 +329,30 @@ void Daemon::StartAlerts() {
     return;
   }
   alerts_ = std::move(*relay);
-  relay::SocketOptions options;
-  options.priority = alerts.socket_priority;
-  options.mark = alerts.socket_mark;
-  alerts_->SetSocketOptions(options);
+  alerts_->SetSocketOptions(AlertSocketOptions());
   alerts_->set_change_observer([this] { StateChanged(); });
+  UpdateAlertRoutes();
+}
+
+relay::SocketOptions Daemon::AlertSocketOptions() const {
+  relay::SocketOptions options;
+  options.priority = config_.alerts.socket_priority;
+  options.mark = config_.alerts.socket_mark;
+  if (config_.alerts.rto_min_ms > 0) options.rto_min_us = static_cast<uint32_t>(config_.alerts.rto_min_ms) * 1000;
+  return options;
+}
+
+void Daemon::UpdateAlertRoutes() {
+  if (!alerts_ || !policy_) return;
+  AlertRoutePlanner::Inputs inputs;
+  inputs.wans = policy_->Endpoints();
+  if (const auto& decision = policy_->decision()) {
+    const auto& path = decision->path(policy::TrafficClass::kAlert);
+    if (!path.wans.empty()) inputs.alert_wan = path.wans.front().wan;
+  }
+  inputs.duplicate_when_degraded = config_.alerts.duplicate_when_degraded;
+  inputs.socket = AlertSocketOptions();
+  alerts_->SetRoutes(AlertRoutePlanner::Plan(inputs));
 }
 
 nlohmann::json Daemon::AlertsStatus() const {

@@ -40,11 +40,13 @@ class InferenceWorkerSupervisor;
 
 namespace relay {
 class AlertRelay;
+struct SocketOptions;
 }  // namespace relay
 
 namespace net {
 class NftablesEdge;
 class ConntrackEdge;
+class TrafficControlEdge;
 }  // namespace net
 
 namespace policy {
@@ -79,6 +81,7 @@ class Daemon {
   void StartPolicy();
   void StartAlerts();
   nlohmann::json AlertsStatus() const;
+  relay::SocketOptions AlertSocketOptions() const;  // from [alerts], common to every session
   Result<void> StartDbus();
   dbus::ManagerProperties ManagerDbusState() const;
   nlohmann::json InferenceStatus() const;
@@ -86,6 +89,8 @@ class Daemon {
   void OnModemEvent(const modem::ModemEvent& event);
   // Coalesces the changes of one loop turn into one publication.
   void StateChanged();
+  // Hands the relay its per-Wan broker sessions after a policy change (AlertRoutePlanner).
+  void UpdateAlertRoutes();
   void PublishState();
   nlohmann::json BuildStatus() const;
 
@@ -108,6 +113,7 @@ class Daemon {
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
   std::unique_ptr<net::NftablesEdge> nftables_;
   std::unique_ptr<net::ConntrackEdge> conntrack_;
+  std::unique_ptr<net::TrafficControlEdge> traffic_control_;  // HTB lanes ([policy] lanes)
   std::unique_ptr<policy::PolicyController> policy_;  // [[wan]]/[policy]: a path per traffic class
   std::unique_ptr<relay::AlertRelay> alerts_;  // the alert relay, when [alerts] is enabled
   std::string alerts_error_;                   // why it is not running, when it should be
