@@ -181,6 +181,7 @@ void AlertRelay::SetRoutes(const std::vector<RelayRoute>& requested) {
 
 void AlertRelay::UpdatePublishing() {
   if (stopping_) return;
+  uint64_t epoch = ++publishing_epoch_;
   bool chosen_connected = std::any_of(paths_.begin(), paths_.end(), [](const Path& p) {
     return p.route.publishing && p.deliverer->state() == BrokerState::kConnected;
   });
@@ -194,7 +195,7 @@ void AlertRelay::UpdatePublishing() {
     }
   }
   // Publishing can re-enter (a failed PUBLISH ends a session, which calls back here), so decide
-  // first, then apply.
+  // first, then apply while no newer decision was made.
   struct Decision {
     AlertDeliverer* deliverer;
     std::string wan;
@@ -207,6 +208,8 @@ void AlertRelay::UpdatePublishing() {
                          &path == fallback});
   }
   for (const auto& decision : decisions) {
+    // A nested update (from a session that ended while publishing) applied a newer view.
+    if (epoch != publishing_epoch_) return;
     if (decision.deliverer->publishing() == decision.publishing) continue;
     if (!decision.wan.empty()) {
       log_.Info("path {}: {}", decision.wan,

@@ -103,6 +103,7 @@ class AlertRelay {
   AlertDeliverer::Stats gone_;
   std::string last_error_;
   bool stopping_ = false;
+  uint64_t publishing_epoch_ = 0;
   std::unique_ptr<AlertSubmissionSocket> socket_;
   std::function<void()> on_change_;
   Stats stats_;

@@ -5,11 +5,20 @@ namespace uplinkd::relay {
 FakeMqttSession::FakeMqttSession(FakeMqttBroker& broker, SocketOptions options, MqttSessionHandlers handlers)
     : broker_(broker), options_(std::move(options)), handlers_(std::move(handlers)) {
   broker_.session_ = this;
+  broker_.live_.push_back(this);
   ++broker_.sessions_made_;
 }
 
 FakeMqttSession::~FakeMqttSession() {
-  if (broker_.session_ == this) broker_.session_ = nullptr;
+  std::erase(broker_.live_, this);
+  if (broker_.session_ == this) broker_.session_ = broker_.live_.empty() ? nullptr : broker_.live_.back();
+}
+
+FakeMqttSession* FakeMqttBroker::SessionBoundTo(const std::string& bind_address) const {
+  for (auto* session : live_) {
+    if (session->options().bind_address == bind_address) return session;
+  }
+  return nullptr;
 }
 
 Result<void> FakeMqttSession::Connect() {

@@ -1,6 +1,7 @@
 #pragma once
 // A scripted broker for tests of the delivery state machine: the factory makes FakeMqttSessions,
 // and the test accepts, drops or acknowledges them by hand.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,12 @@ class FakeMqttSession : public MqttSession {
 class FakeMqttBroker {
  public:
   MqttSessionFactory Factory();
-  // The live session, or nullptr.
+  // The newest live session, or nullptr.
   FakeMqttSession* session() const { return session_; }
+  // Several deliverers on one broker (one per Wan): the live session whose socket is bound to
+  // `bind_address`, or nullptr.
+  FakeMqttSession* SessionBoundTo(const std::string& bind_address) const;
+  const std::vector<FakeMqttSession*>& live_sessions() const { return live_; }
   int sessions_made() const { return sessions_made_; }
   // Makes the next Connect() calls fail at once (as a refused socket would).
   void set_connect_fails(bool fails) { connect_fails_ = fails; }
@@ -57,6 +62,7 @@ class FakeMqttBroker {
  private:
   friend class FakeMqttSession;
   FakeMqttSession* session_ = nullptr;
+  std::vector<FakeMqttSession*> live_;
   int sessions_made_ = 0;
   bool connect_fails_ = false;
   bool publish_fails_ = false;

@@ -1,13 +1,18 @@
 #include "daemon/relay/mosquitto_mqtt_session.h"
 
 #include <mosquitto.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
+
+#include "daemon/core/logger.h"
 
 namespace uplinkd::relay {
 namespace {
@@ -16,7 +21,15 @@ constexpr std::chrono::milliseconds kHousekeepingInterval{250};
 
 MosquittoMqttSession* Self(void* object) { return static_cast<MosquittoMqttSession*>(object); }
 
-std::string SetSocketOptions(int fd, const SocketOptions& options) {
+// Linux 6.15 uapi; older libc headers lack it.
+#ifndef TCP_RTO_MIN_US
+constexpr int TCP_RTO_MIN_US = 45;
+#endif
+
+
+}  // namespace
+
+std::string MosquittoMqttSession::ApplyToSocket(int fd, const SocketOptions& options) {
   std::string failures;
   auto set = [&](int level, int name, const void* value, socklen_t size, const char* what) {
     if (::setsockopt(fd, level, name, value, size) != 0) failures += fmt::format("{}: {}; ", what, std::strerror(errno));
@@ -27,10 +40,26 @@ std::string SetSocketOptions(int fd, const SocketOptions& options) {
     set(SOL_SOCKET, SO_BINDTODEVICE, options.bind_device.c_str(), static_cast<socklen_t>(options.bind_device.size()),
         "SO_BINDTODEVICE");
   }
+  // libmosquitto sets it too (MOSQ_OPT_TCP_NODELAY); set here as well so it holds whatever path
+  // created the socket: an alert must not wait for Nagle behind an unacknowledged segment.
+  int one = 1;
+  set(IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one), "TCP_NODELAY");
+  if (options.rto_min_us) {
+    // Best effort: older kernels lack it (ENOPROTOOPT) and a value outside 2 jiffies..200 ms is
+    // refused (EINVAL); the kernel's 200 ms then stays. Said once per process, not per session.
+    int value = static_cast<int>(*options.rto_min_us);
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_RTO_MIN_US, &value, sizeof(value)) != 0) {
+      static std::atomic<bool> said{false};
+      int error = errno;
+      if (!said.exchange(true)) {
+        Logger(LogModule::kAlerts)
+            .Warning("TCP_RTO_MIN_US {} us not applied ({}); broker connections keep the kernel's minimum RTO",
+                     value, std::strerror(error));
+      }
+    }
+  }
   return failures;
 }
-
-}  // namespace
 
 MosquittoMqttSession::MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, BrokerEndpoint endpoint,
                                            SocketOptions options, MqttSessionHandlers handlers)
@@ -126,7 +155,7 @@ Result<void> MosquittoMqttSession::Connect() {
 void MosquittoMqttSession::Attach() {
   int fd = mosquitto_socket(client_);
   if (fd < 0) return End("no socket after connect");
-  if (auto failures = SetSocketOptions(fd, options_); !failures.empty()) {
+  if (auto failures = ApplyToSocket(fd, options_); !failures.empty()) {
     return End("socket options: " + failures);
   }
   socket_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
@@ -224,13 +253,16 @@ Result<int> MosquittoMqttSession::Publish(const std::string& topic, const std::s
   return message_id;
 }
 
+int MosquittoMqttSession::socket_fd() const { return client_ != nullptr ? mosquitto_socket(client_) : -1; }
+
 void MosquittoMqttSession::ApplySocketOptions(const SocketOptions& options) {
   options_ = options;
   int fd = client_ ? mosquitto_socket(client_) : -1;
   if (fd < 0) return;
   SocketOptions live = options;
   live.bind_device.clear();  // a connected socket keeps its device; the next session uses the new one
-  (void)SetSocketOptions(fd, live);
+  live.bind_address.clear();
+  (void)ApplyToSocket(fd, live);
 }
 
 }  // namespace uplinkd::relay

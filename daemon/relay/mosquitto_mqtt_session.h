@@ -6,6 +6,8 @@
 // Socket options: libmosquitto creates the socket inside connect_bind_async, so SO_MARK,
 // SO_PRIORITY and SO_BINDTODEVICE are set right after it, while the handshake is in flight: every
 // packet but the first SYN carries them (a source address, when given, is bound before connect).
+// TCP_NODELAY always; TCP_RTO_MIN_US when asked (Linux >= 6.15; best effort, one log line where
+// the kernel refuses it).
 // The broker host should be an IP literal: a name is resolved by libmosquitto's getaddrinfo on the
 // loop.
 #include <memory>
@@ -45,6 +47,12 @@ class MosquittoMqttSession : public MqttSession {
   Result<void> Connect() override;
   Result<int> Publish(const std::string& topic, const std::string& payload, int qos) override;
   void ApplySocketOptions(const SocketOptions& options) override;
+  // The connection's socket, -1 before Connect (for tests that read its options back).
+  int socket_fd() const;
+
+  // Sets marks, priority, device, TCP_NODELAY and (best effort, logged once) TCP_RTO_MIN_US on
+  // `fd`; returns the failures that matter ("" when none). A source address is not set here.
+  static std::string ApplyToSocket(int fd, const SocketOptions& options);
 
  private:
   MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, BrokerEndpoint endpoint,
