@@ -60,7 +60,7 @@ void AlertDeliverer::StartSession() {
     if (generation == generation_) EndSession(reason);
   };
   handlers.on_acknowledged = [this, generation](int message_id) { OnAcknowledged(generation, message_id); };
-  auto session = factory_(socket_options_, std::move(handlers));
+  auto session = factory_(path_, socket_options_, std::move(handlers));
   if (!session) return EndSession(Describe(session.error()));
   session_ = std::move(*session);
   if (auto started = session_->Connect(); !started) return EndSession(Describe(started.error()));

@@ -79,6 +79,8 @@ class AlertDeliverer {
   void SetSocketOptions(const SocketOptions& options);
   // false: publish nothing new (in-flight PUBLISHes complete); true: fill the window. Default true.
   void SetPublishing(bool publishing);
+  // The Wan this deliverer's sessions are bound to, handed to the session factory (client id).
+  void set_path(std::string path) { path_ = std::move(path); }
   void set_hooks(DelivererHooks hooks) { hooks_ = std::move(hooks); }
   AlertHold HoldOf(const std::string& id) const;
 
@@ -109,6 +111,7 @@ class AlertDeliverer {
   Scheduler& scheduler_;
   AlertOutbox& outbox_;
   MqttSessionFactory factory_;
+  std::string path_;  // the Wan this deliverer's sessions are bound to; "" for none
   DeliverySettings settings_;
   std::function<int64_t()> wall_clock_ms_;
   SocketOptions socket_options_;

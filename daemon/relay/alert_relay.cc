@@ -105,6 +105,7 @@ AlertRelay::Path AlertRelay::MakePath(const RelayRoute& route) {
   path.deliverer = std::make_unique<AlertDeliverer>(scheduler_, *outbox_, factory_, settings_.delivery,
                                                     [this] { return wall_clock_ms_(); });
   AlertDeliverer* deliverer = path.deliverer.get();
+  deliverer->set_path(route.wan);
   DelivererHooks hooks;
   hooks.state_changed = [this] { OnPathState(); };
   hooks.saved = [this, deliverer] { Refill(deliverer); };

@@ -2,8 +2,9 @@
 
 namespace uplinkd::relay {
 
-FakeMqttSession::FakeMqttSession(FakeMqttBroker& broker, SocketOptions options, MqttSessionHandlers handlers)
-    : broker_(broker), options_(std::move(options)), handlers_(std::move(handlers)) {
+FakeMqttSession::FakeMqttSession(FakeMqttBroker& broker, std::string path, SocketOptions options,
+                                 MqttSessionHandlers handlers)
+    : broker_(broker), path_(std::move(path)), options_(std::move(options)), handlers_(std::move(handlers)) {
   broker_.session_ = this;
   broker_.live_.push_back(this);
   ++broker_.sessions_made_;
@@ -35,8 +36,8 @@ Result<int> FakeMqttSession::Publish(const std::string& topic, const std::string
 }
 
 MqttSessionFactory FakeMqttBroker::Factory() {
-  return [this](const SocketOptions& options, MqttSessionHandlers handlers) -> Result<std::unique_ptr<MqttSession>> {
-    return std::unique_ptr<MqttSession>(std::make_unique<FakeMqttSession>(*this, options, std::move(handlers)));
+  return [this](const std::string& path, const SocketOptions& options, MqttSessionHandlers handlers) -> Result<std::unique_ptr<MqttSession>> {
+    return std::unique_ptr<MqttSession>(std::make_unique<FakeMqttSession>(*this, path, options, std::move(handlers)));
   };
 }
 

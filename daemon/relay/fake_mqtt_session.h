@@ -19,7 +19,7 @@ class FakeMqttSession : public MqttSession {
     std::string payload;
     int qos;
   };
-  FakeMqttSession(FakeMqttBroker& broker, SocketOptions options, MqttSessionHandlers handlers);
+  FakeMqttSession(FakeMqttBroker& broker, std::string path, SocketOptions options, MqttSessionHandlers handlers);
   ~FakeMqttSession() override;
 
   Result<void> Connect() override;
@@ -32,10 +32,12 @@ class FakeMqttSession : public MqttSession {
   void Acknowledge(int message_id) { handlers_.on_acknowledged(message_id); }
   const std::vector<Published>& published() const { return published_; }
   const SocketOptions& options() const { return options_; }
+  const std::string& path() const { return path_; }  // what the factory was given
   bool connect_called() const { return connect_called_; }
 
  private:
   FakeMqttBroker& broker_;
+  std::string path_;
   SocketOptions options_;
   MqttSessionHandlers handlers_;
   std::vector<Published> published_;

@@ -93,8 +93,12 @@ Result<std::unique_ptr<MqttSession>> MosquittoMqttSession::Create(boost::asio::i
 
 MqttSessionFactory MosquittoMqttSession::Factory(boost::asio::io_context& io, Scheduler& scheduler,
                                                  const BrokerEndpoint& endpoint) {
-  return [&io, &scheduler, &endpoint](const SocketOptions& options, MqttSessionHandlers handlers) {
-    return Create(io, scheduler, endpoint, options, std::move(handlers));
+  return [&io, &scheduler, &endpoint](const std::string& path, const SocketOptions& options,
+                                      MqttSessionHandlers handlers) {
+    if (path.empty()) return Create(io, scheduler, endpoint, options, std::move(handlers));
+    BrokerEndpoint per_path = endpoint;
+    per_path.client_id += "-" + path;
+    return Create(io, scheduler, per_path, options, std::move(handlers));
   };
 }
 

@@ -45,7 +45,9 @@ class MqttSession {
   virtual void ApplySocketOptions(const SocketOptions& options) = 0;
 };
 
-using MqttSessionFactory =
-    std::function<Result<std::unique_ptr<MqttSession>>(const SocketOptions& options, MqttSessionHandlers handlers)>;
+// `path`: the Wan the session is bound to ("" for the one unbound session). Sessions of one relay
+// must not share an MQTT client id (a broker drops the older of two), so the path goes into it.
+using MqttSessionFactory = std::function<Result<std::unique_ptr<MqttSession>>(
+    const std::string& path, const SocketOptions& options, MqttSessionHandlers handlers)>;
 
 }  // namespace uplinkd::relay

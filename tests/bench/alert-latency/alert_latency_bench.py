@@ -1,19 +1,22 @@
 #!/usr/bin/python3
-"""Benchmark (not a test): alert latency and loss through uplinkd's alert relay in the lab.
+"""Benchmark (not a test): alert latency and loss through uplinkd in the lab, with and without
+its priority lanes (issue 5).
 
-Conditions (issue 5): both carrier paths capped at 1 Mbit/s with 3% loss each way, bulk UDP from
-the gateway saturating the active path, a producer submitting alerts at 20/s to the relay's
-socket; latency is submit (producer, host clock) -> first arrival at the cloud collector (host
-clock), counted after the impairments end and the outbox has drained (so the tail includes
-alerts that waited out the saturation); loss counts acknowledged alerts whose id never reached
-the collector within 120 s of that.
+Conditions: both carrier paths capped at --cap-kbit (1 Mbit/s) with --loss (3 %) loss each way;
+bulk UDP saturating them from the gateway itself and from the LAN (forwarded, masqueraded); a
+producer submitting --count alerts at --rate per second to the relay's socket. uplinkd runs with
+the lab's whole configuration (both modems as Wans, the multi-WAN policy) and every Wan shaped at
+--upload-kbit. Latency is submit (producer, host clock) -> first arrival at the cloud collector
+(host clock), counted once the impairments have ended and the outbox has drained, so the tail
+includes alerts that waited; loss counts acknowledged alerts whose id never reached the collector.
 
-Runs:
-  plain:  lanes disabled (uplinkd's relay, no HTB/nftables lanes) -- always measured;
-  lanes:  with uplinkd's lanes -- NOT measured yet: the lanes (HTB per Wan, alert class priority)
-          do not exist in uplinkd; printed as n/a;
-  churn:  the plain conditions again, with the active Wan blackholed for a while halfway and
-          uplinkd killed with -9 and restarted once; its losses count in `lost`.
+Runs, in one lab, one after the other:
+  lanes:  uplinkd with its lanes ([policy] lanes = true: HTB per Wan, alert priority, degraded
+          caps, adaptive shaper rate, duplication over both modems when every path is degraded);
+  plain:  the same uplinkd with lanes off ([policy] lanes = false, duplicate_when_degraded = false):
+          plain policy routing;
+  churn:  the lanes run again, with the active Wan (carrier1) blackholed for --blackhole-s halfway
+          through and uplinkd killed with -9 and restarted once; its losses count in `lost`.
 Last line: alert-latency lanes_p99_ms=<n> plain_p99_ms=<n> ratio=<n> lost=<n>/<n>
 """
 
@@ -33,8 +36,8 @@ sys.path.insert(0, str(REPO / "tests" / "lab"))
 sys.path.insert(0, str(REPO / "tests" / "lab" / "alerts"))
 
 import lab_support  # noqa: E402
-from alert_lab import (AlertCloud, Producer, RelayDaemon, new_workdir, remove_workdir,  # noqa: E402
-                       route_gw_via_carriers, wait_for)
+from alert_lab import (AlertCloud, Producer, RelayDaemon, new_workdir, policy_config,  # noqa: E402
+                       remove_workdir, wait_for)
 
 
 def percentile(values, p):
@@ -101,9 +104,10 @@ def main():
     parser.add_argument("--build-dir", default=os.environ.get("UPLINK_LAB_BUILD_DIR", str(REPO / "build")))
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--cap-kbit", type=int, default=1000)
+    parser.add_argument("--cap-kbit", type=int, default=1000, help="each carrier's uplink and downlink cap")
+    parser.add_argument("--upload-kbit", type=int, default=1000, help="[wan.shaping] upload_kbit for uplinkd")
     parser.add_argument("--loss", type=int, default=3)
-    parser.add_argument("--bulk-kbit", type=int, default=3000)
+    parser.add_argument("--bulk-kbit", type=int, default=3000, help="bulk from gw and again from lan")
     parser.add_argument("--blackhole-s", type=float, default=5)
     parser.add_argument("--plain-mqtt", action="store_true", help="MQTT without TLS")
     args = parser.parse_args()
@@ -115,32 +119,60 @@ def main():
     workdir = new_workdir(lab.id)
     cleanups = [lambda: remove_workdir(workdir), lab.down]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    settings = {"keepalive_s": 5, "connect_timeout_ms": 5000, "ack_timeout_ms": 10000,
+                "backoff_initial_ms": 200, "backoff_max_ms": 2000}
     try:
         lab.up()
         log(f"lab {lab.id} up")
-        route_gw_via_carriers(lab)
         cloud = AlertCloud(lab, workdir / "cloud")
         cleanups.insert(0, cloud.stop)
         cloud.start()
-        daemon = RelayDaemon(lab, cloud, workdir, tls=not args.plain_mqtt,
-                             settings={"keepalive_s": 5, "connect_timeout_ms": 5000, "ack_timeout_ms": 10000,
-                                       "backoff_initial_ms": 200, "backoff_max_ms": 2000})
-        cleanups.insert(0, daemon.stop)
-        daemon.start()
-        wait_for("the relay's broker session", lambda: daemon.status()["broker"]["state"] == "connected", 20)
+        lanes_daemon = RelayDaemon(lab, cloud, workdir, tls=not args.plain_mqtt, settings=settings, name="lanes",
+                                   base_config=policy_config(upload_kbit=args.upload_kbit, lanes=True))
+        plain_daemon = RelayDaemon(lab, cloud, workdir, tls=not args.plain_mqtt, name="plain",
+                                   settings={**settings, "duplicate_when_degraded": "false"},
+                                   base_config=policy_config(upload_kbit=args.upload_kbit, lanes=False))
+        running = []
+        cleanups.insert(0, lambda: [d.stop() for d in running])
+
+        def start(daemon):
+            running.append(daemon)
+            daemon.start()
+            wait_for("the relay's broker session", lambda: (daemon.status() or {}).get("broker", {}).get("state")
+                     == "connected", 30)
+
+        def stop(daemon):
+            rc = daemon.stop()
+            running.remove(daemon)
+            if rc != 0:
+                log(f"uplinkd exited {rc}")
+
         for carrier in ("carrier1", "carrier2"):
             lab.lab("impair", carrier, "rate", str(args.cap_kbit))
             lab.lab("impair", carrier, "loss", str(args.loss))
-        bulk = subprocess.Popen(["ip", "netns", "exec", lab.ns("gw"), lab_support.PYTHON, str(HERE / "udp_bulk.py"),
-                                 "203.0.113.11", "--kbit", str(args.bulk_kbit)])
-        cleanups.insert(0, lambda: (bulk.terminate(), bulk.wait()))
-        producer = Producer(daemon.socket_path, workdir / "producer.sock", source="bench")
+        # Bulk from the gateway and from the LAN, to the cloud's discard port in the lab's bulk
+        # class (udp 9100-9199), each at --bulk-kbit: both carriers' caps are exceeded.
+        bulk = [subprocess.Popen(["ip", "netns", "exec", lab.ns(role), lab_support.PYTHON, str(HERE / "udp_bulk.py"),
+                                  "203.0.113.11", "--port", "9100", "--kbit", str(args.bulk_kbit)])
+                for role in ("gw", "lan")]
+        cleanups.insert(0, lambda: [(b.terminate(), b.wait()) for b in bulk])
+        producer = Producer(lanes_daemon.socket_path, workdir / "producer.sock", source="bench")
         cleanups.insert(0, producer.close)
+        conditions = (f"{args.count} alerts at {args.rate}/s, {args.cap_kbit} kbit/s caps, {args.loss}% loss, "
+                      f"{args.bulk_kbit} kbit/s bulk from gw and from lan")
 
-        log(f"plain: {args.count} alerts at {args.rate}/s, {args.cap_kbit} kbit/s caps, {args.loss}% loss, "
-            f"{args.bulk_kbit} kbit/s bulk from gw")
+        log(f"lanes: {conditions}")
+        start(lanes_daemon)
+        lanes = Run("lanes", producer, cloud)
+        lanes.submit(args.count, args.rate)
+        lanes_status = lanes_daemon.status()
+        stop(lanes_daemon)
+
+        log(f"plain: {conditions}, lanes off")
+        start(plain_daemon)
         plain = Run("plain", producer, cloud)
         plain.submit(args.count, args.rate)
+        stop(plain_daemon)
 
         half = args.count // 2
         churn = Run("churn", producer, cloud)
@@ -153,28 +185,34 @@ def main():
                 events["restore"] = threading.Timer(args.blackhole_s, lambda: lab.lab(
                     "impair", "carrier1", "clear", "blackhole"))
                 events["restore"].start()
-                daemon.kill9()
-                daemon.start()
+                lanes_daemon.kill9()
+                lanes_daemon.start()
+
+        log(f"churn: {conditions}, with lanes")
+        start(lanes_daemon)
         churn.submit(args.count, args.rate, during=faults)
         if "restore" in events:
             events["restore"].join()
         # Alerts not yet through are not lost while they sit in the outbox: end the impairments
         # and the bulk traffic, let the outbox drain, and only then count and time everything.
-        bulk.terminate()
-        bulk.wait()
+        for b in bulk:
+            b.terminate()
+            b.wait()
         for carrier in ("carrier1", "carrier2"):
             lab.lab("impair", carrier, "clear", check=False)
         log("impairments and bulk ended; waiting for the outbox to drain")
-        plain_result = plain.results(120)
-        churn_result = churn.results(120)
-        log(json.dumps(plain_result))
-        log(json.dumps(churn_result))
-
-        acked = plain_result["acked"] + churn_result["acked"]
-        lost = plain_result["lost"] + churn_result["lost"]
-        print(json.dumps({"plain": plain_result, "churn": churn_result, "lanes": None,
-                          "note": "lanes not implemented in uplinkd yet: lanes_p99_ms and ratio are n/a"}))
-        print(f"alert-latency lanes_p99_ms=n/a plain_p99_ms={plain_result['p99_ms']} ratio=n/a lost={lost}/{acked}")
+        results = [run.results(120) for run in (lanes, plain, churn)]
+        for result in results:
+            log(json.dumps(result))
+        lanes_result, plain_result, churn_result = results
+        acked = sum(r["acked"] for r in results)
+        lost = sum(r["lost"] for r in results)
+        ratio = plain_result["p99_ms"] / lanes_result["p99_ms"] if lanes_result["p99_ms"] > 0 else float("nan")
+        relay = (lanes_status or {})
+        print(json.dumps({"lanes": lanes_result, "plain": plain_result, "churn": churn_result,
+                          "lanes_relay_at_end": {k: relay.get(k) for k in ("duplicating", "sessions")}}))
+        print(f"alert-latency lanes_p99_ms={lanes_result['p99_ms']} plain_p99_ms={plain_result['p99_ms']} "
+              f"ratio={ratio:.1f} lost={lost}/{acked}")
     finally:
         for cleanup in cleanups:
             try:

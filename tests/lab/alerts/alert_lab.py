@@ -78,6 +78,20 @@ def make_certificates(directory: Path) -> dict:
             ("ca.crt", "server.crt", "server.key", "client.crt", "client.key")}
 
 
+def policy_config(upload_kbit: int | None = None, lanes: bool = True, health_extra: str = "") -> str:
+    """The lab's own configuration (both modems as Wans, the multi-WAN policy), optionally with a
+    [wan.shaping] upload_kbit on every Wan, lanes switched off, or extra [wan.health] keys."""
+    text = (lab_support.LAB_DIR / "uplinkd-lab.toml").read_text()
+    if text.count("[wan.health]\n") != 2 or "[policy]\n" not in text:
+        raise AssertionError("the lab configuration changed: adapt alert_lab.policy_config")
+    health = "[wan.health]\n" + health_extra
+    if upload_kbit:
+        text = text.replace("[wan.health]\n", f"[wan.shaping]\nupload_kbit = {upload_kbit}\n\n{health}")
+    else:
+        text = text.replace("[wan.health]\n", health)
+    return text.replace("[policy]\n", f"[policy]\nlanes = {'true' if lanes else 'false'}\n", 1)
+
+
 class AlertCloud:
     """mosquitto (plain 1883 and TLS 8883 with client certificates) and the collector, in cloud."""
 
@@ -169,13 +183,13 @@ class RelayDaemon:
                 "backoff_initial_ms": 200, "backoff_max_ms": 1000}
 
     def __init__(self, lab: lab_support.Lab, cloud: AlertCloud, workdir: Path, tls: bool = True,
-                 settings: dict | None = None, base_config: Path | None = None):
+                 settings: dict | None = None, base_config: Path | str | None = None, name: str = "alerts"):
         self.lab = lab
         self.run_dir = Path(lab.read_state()["run_dir"])
         self.state_dir = self.run_dir / "state"
         self.runtime_dir = self.run_dir / "run"
         self.socket_path = self.runtime_dir / "alerts.sock"
-        self.config = workdir / "uplinkd-alerts.toml"
+        self.config = workdir / f"uplinkd-{name}.toml"
         alerts = ["[alerts]", f'broker_host = "{BROKER_ADDRESS}"', f'topic = "{TOPIC}"',
                   'client_id = "uplinkd-lab-gw"']
         alerts += [f"{key} = {value}" for key, value in {**self.DEFAULTS, **(settings or {})}.items()]
@@ -184,7 +198,10 @@ class RelayDaemon:
                        f'tls_cert_file = "{cloud.certs["client.crt"]}"', f'tls_key_file = "{cloud.certs["client.key"]}"']
         else:
             alerts += [f"broker_port = {PLAIN_PORT}"]
-        base = base_config.read_text() if base_config else MODEMS_ONLY_CONFIG
+        if isinstance(base_config, Path):
+            base = base_config.read_text()
+        else:
+            base = base_config or MODEMS_ONLY_CONFIG
         self.config.write_text(base + "\n" + "\n".join(alerts) + "\n")
         self.bus = lab.lab("bus").stdout.strip()
         self.binary = Path(lab_support.BUILD_DIR) / "daemon" / "uplinkd"

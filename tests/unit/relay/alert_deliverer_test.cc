@@ -199,9 +199,9 @@ TEST_F(AlertDelivererTest, HandlersOfAnOldSessionChangeNothing) {
   auto inner = broker_.Factory();
   deliverer_ = std::make_unique<AlertDeliverer>(
       scheduler_, *outbox_,
-      [&](const SocketOptions& options, MqttSessionHandlers handlers) {
+      [&](const std::string& path, const SocketOptions& options, MqttSessionHandlers handlers) {
         if (!first.on_connected) first = handlers;
-        return inner(options, std::move(handlers));
+        return inner(path, options, std::move(handlers));
       },
       settings_, [this] { return wall_ms_; });
   deliverer_->Start();

@@ -90,6 +90,7 @@ TEST_F(AlertRelayPathsTest, RoutesMakeOneBoundSessionPerWanAndARemovedRouteStops
   EXPECT_EQ(relay_->session_wans(), (std::vector<std::string>{""}));
   ASSERT_EQ(broker_.live_sessions().size(), 1u);
   EXPECT_EQ(broker_.live_sessions()[0]->options().bind_address, "");
+  EXPECT_EQ(broker_.live_sessions()[0]->path(), "");
 
   relay_->SetRoutes({Route("cell1", kCell1, true), Route("cell2", kCell2, false)});
   EXPECT_EQ(relay_->session_wans(), (std::vector<std::string>{"cell1", "cell2"}));
@@ -98,6 +99,10 @@ TEST_F(AlertRelayPathsTest, RoutesMakeOneBoundSessionPerWanAndARemovedRouteStops
   ASSERT_NE(On(kCell2), nullptr);
   EXPECT_TRUE(On(kCell1)->connect_called());
   EXPECT_TRUE(On(kCell2)->connect_called());
+  // Each session tells the factory its Wan (the MQTT client id gets it: a broker drops the older of
+  // two sessions with one id); the unbound one says "".
+  EXPECT_EQ(On(kCell1)->path(), "cell1");
+  EXPECT_EQ(On(kCell2)->path(), "cell2");
   EXPECT_EQ(broker_.live_sessions().size(), 2u);
 
   relay_->SetRoutes({Route("cell1", kCell1, true)});
