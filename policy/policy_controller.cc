@@ -67,7 +67,7 @@ void PolicyController::Start() {
         wan->config->name, wan->config->health, *deps_.scheduler, *wan->prober, [this, runtime](const WanHealth& health) {
           runtime->health = health;
           if (runtime->shaper && runtime->shaper->OnSample(deps_.scheduler->Now(), health.rtt_ms, health.loss)) {
-            kLog.Info("policy: {} shaper {} kbit/s (RTT {:.1f} ms over a {:.1f} ms baseline)", runtime->config->name,
+            kLog.Info("{} shaper {} kbit/s (RTT {:.1f} ms over a {:.1f} ms baseline)", runtime->config->name,
                       runtime->shaper->rate_kbit(), runtime->shaper->delay_ms().value_or(0.0),
                       runtime->shaper->baseline_ms().value_or(0.0));
           }
@@ -78,7 +78,7 @@ void PolicyController::Start() {
   for (auto& wan : wans_) {
     if (wan->tracker) wan->tracker->Start();
   }
-  kLog.Notice("policy: {} Wan(s), LAN {}, reconciling the kernel", wans_.size(),
+  kLog.Notice("{} Wan(s), LAN {}, reconciling the kernel", wans_.size(),
               config_.lan_interfaces.empty() ? std::string("none") : config_.lan_interfaces.front());
   Reevaluate();
 }
@@ -94,16 +94,16 @@ void PolicyController::Stop() {
   }
   if (lanes_) {
     if (auto removed = lanes_->RemoveAll(); !removed) {
-      kLog.Warning("policy: removing HTB lanes: {}", uplinkd::Describe(removed.error()));
+      kLog.Warning("removing HTB lanes: {}", uplinkd::Describe(removed.error()));
     }
     lane_errors_.clear();
     for (auto& wan : wans_) wan->lane_plan.reset();
   }
-  if (auto removed = nft_.Remove(); !removed) kLog.Warning("policy: cannot remove nftables table: {}", uplinkd::Describe(removed.error()));
+  if (auto removed = nft_.Remove(); !removed) kLog.Warning("cannot remove nftables table: {}", uplinkd::Describe(removed.error()));
   if (auto removed = routing_.RemoveAll(); !removed) {
-    kLog.Warning("policy: removing routes and rules: {}", uplinkd::Describe(removed.error()));
+    kLog.Warning("removing routes and rules: {}", uplinkd::Describe(removed.error()));
   }
-  kLog.Notice("policy: stopped; nftables table, HTB lanes, routes and rules removed");
+  kLog.Notice("stopped; nftables table, HTB lanes, routes and rules removed");
 }
 
 PolicyController::WanRuntime* PolicyController::FindByModem(const std::string& modem) {
@@ -137,7 +137,7 @@ void PolicyController::OnModemState(const modem::ModemWanState& state) {
                  wan->bearer_v6 != state.ipv6 || !(wan->modem_signal == signal);
   if (!changed && wan->modem_known) return;
   if (wan->bearer_up != state.wan_up) {
-    kLog.Info("policy: {} bearer {} ({})", wan->config->name, state.wan_up ? "up" : "down", state.interface);
+    kLog.Info("{} bearer {} ({})", wan->config->name, state.wan_up ? "up" : "down", state.interface);
   }
   wan->modem_known = true;
   wan->bearer_up = state.wan_up;
@@ -320,12 +320,12 @@ void PolicyController::EvaluateOnce() {
   for (TrafficClass traffic_class : next.changed_classes) {
     const auto& before = decision_->path(traffic_class);
     const auto& after = next.path(traffic_class);
-    kLog.Notice("policy: {} {} -> {} ({})", TrafficClassName(traffic_class), Describe(before.wans),
+    kLog.Notice("{} {} -> {} ({})", TrafficClassName(traffic_class), Describe(before.wans),
                 Describe(after.wans), after.reason);
   }
   if (next.first) {
     for (TrafficClass traffic_class : kTrafficClasses) {
-      kLog.Notice("policy: {} -> {} ({})", TrafficClassName(traffic_class), Describe(next.path(traffic_class).wans),
+      kLog.Notice("{} -> {} ({})", TrafficClassName(traffic_class), Describe(next.path(traffic_class).wans),
                   next.path(traffic_class).reason);
     }
   }
@@ -348,7 +348,7 @@ void PolicyController::EvaluateOnce() {
   }
   auto table = PolicyNftTable::Build(config_, *decision_, Interfaces(), addresses);
   if (auto applied = nft_.Apply(table); !applied) {
-    kLog.Error("policy: nftables table refused: {}", uplinkd::Describe(applied.error()));
+    kLog.Error("nftables table refused: {}", uplinkd::Describe(applied.error()));
   }
   // 3. Flows pinned to a Wan that died are forgotten, so their next packet takes the new path.
   if (deps_.conntrack) {
@@ -358,10 +358,10 @@ void PolicyController::EvaluateOnce() {
       auto deleted = deps_.conntrack->DeleteByMark(wan->mark, kWanMarkMask);
       if (deleted) {
         conntrack_deleted_ += *deleted;
-        kLog.Notice("policy: {} unusable; {} conntrack entr{} pinned to it deleted", name, *deleted,
+        kLog.Notice("{} unusable; {} conntrack entr{} pinned to it deleted", name, *deleted,
                     *deleted == 1 ? "y" : "ies");
       } else {
-        kLog.Warning("policy: conntrack clean-up for {}: {}", name, uplinkd::Describe(deleted.error()));
+        kLog.Warning("conntrack clean-up for {}: {}", name, uplinkd::Describe(deleted.error()));
       }
     }
   }
@@ -394,7 +394,7 @@ void PolicyController::ApplyLanes() {
     LaneLevel before = wan->lane_plan ? wan->lane_plan->level : LaneLevel::kNormal;
     LaneLevel after = plan ? plan->level : LaneLevel::kNormal;
     if (plan && before != after) {
-      kLog.Notice("policy: {} lanes {} -> {} (bulk ceil {} kbit/s, telemetry ceil {} kbit/s)", wan->config->name,
+      kLog.Notice("{} lanes {} -> {} (bulk ceil {} kbit/s, telemetry ceil {} kbit/s)", wan->config->name,
                   LaneLevelName(before), LaneLevelName(after),
                   plan->tree.lanes[Index(TrafficClass::kBulk)].ceil_bps / 1000,
                   plan->tree.lanes[Index(TrafficClass::kTelemetry)].ceil_bps / 1000);
@@ -403,7 +403,7 @@ void PolicyController::ApplyLanes() {
   }
   if (auto applied = lanes_->Apply(trees, interfaces); !applied) {
     std::string text = uplinkd::Describe(applied.error());
-    if (lane_errors_["*"] != text) kLog.Error("policy: HTB lanes: {}", text);
+    if (lane_errors_["*"] != text) kLog.Error("HTB lanes: {}", text);
     lane_errors_["*"] = text;
   } else {
     lane_errors_.clear();
