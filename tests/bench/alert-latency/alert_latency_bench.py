@@ -93,7 +93,11 @@ class Run:
         latencies = [(arrivals[i] - self.producer.sent_at[i]) * 1000 for i in self.acked if i in arrivals]
         lost = sum(1 for i in self.acked if i not in arrivals)
         copies = sum(1 for r in self.cloud.received() if r["id"] in set(self.acked) and r["copy"] > 1)
+        # Where the tail sits: the submission index of each alert slower than 50 ms.
+        slow = [n for n, i in enumerate(self.acked) if i in arrivals and
+                (arrivals[i] - self.producer.sent_at[i]) * 1000 > 50]
         return {"run": self.name, "acked": len(self.acked), "refused": self.refused, "received": len(latencies),
+                "over_50ms": len(slow), "over_50ms_at": slow[:40],
                 "lost": lost, "duplicates": copies,
                 "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1),
                 "max_ms": round(max(latencies), 1) if latencies else None}

@@ -190,6 +190,7 @@ class RelayDaemon:
         self.runtime_dir = self.run_dir / "run"
         self.socket_path = self.runtime_dir / "alerts.sock"
         self.config = workdir / f"uplinkd-{name}.toml"
+        self.name = name
         alerts = ["[alerts]", f'broker_host = "{BROKER_ADDRESS}"', f'topic = "{TOPIC}"',
                   'client_id = "uplinkd-lab-gw"']
         alerts += [f"{key} = {value}" for key, value in {**self.DEFAULTS, **(settings or {})}.items()]
@@ -212,7 +213,7 @@ class RelayDaemon:
         status = self.runtime_dir / "status.json"
         if status.exists():
             status.unlink()  # a kill -9 leaves the old one behind
-        log = open(self.run_dir / "logs" / f"uplinkd-alerts-{len(self.logs)}.log", "w")
+        log = open(self.run_dir / "logs" / f"uplinkd-{self.name}-{len(self.logs)}.log", "w")
         self.logs.append(Path(log.name))
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.lab.ns("gw"), str(self.binary), "--config", str(self.config),
