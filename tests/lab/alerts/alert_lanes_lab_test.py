@@ -52,6 +52,16 @@ class AlertLanesLabTest(unittest.TestCase):
         cls.addClassCleanup(cls.daemon.stop)
         cls.daemon.start()
         wait_for("a connected relay session on each Wan", lambda: cls.connected_sessions() == set(WANS), 30)
+        wait_for("both Wans confirmed up, neither degraded", lambda: cls.wans_settled(), 30)
+
+    @classmethod
+    def wans_settled(cls) -> bool:
+        try:
+            status = json.loads((cls.daemon.runtime_dir / "status.json").read_text())
+        except (OSError, ValueError):
+            return False
+        wans = {entry["name"]: entry for entry in status.get("wans", [])}
+        return all(wans.get(w, {}).get("health") == "up" and not wans[w].get("degraded") for w in WANS)
 
     @classmethod
     def connected_sessions(cls) -> set:
@@ -147,7 +157,8 @@ class AlertLanesLabTest(unittest.TestCase):
         wait_for("the alerts at the collector", lambda: set(ids) <= self.cloud.unique_ids(), 30)
         self.assertGreater(self.lane_bytes("wwan0", LANES["alert"][0]), before)
         copies = [r for r in self.cloud.received() if r["id"] in ids and r["copy"] > 1]
-        self.assertEqual(copies, [], "no duplication while the paths are healthy")
+        self.assertEqual(copies, [], f"no duplication while the paths are healthy; relay {self.relay()}\n"
+                                     f"{self.daemon.log_text()[-4000:]}")
 
     def test_3_when_every_path_is_degraded_each_alert_goes_over_both_modems(self):
         for carrier in ("carrier1", "carrier2"):
