@@ -457,6 +457,8 @@ nlohmann::json PolicyController::WansJson() const {
       lanes["level"] = wan->lane_plan ? nlohmann::json(LaneLevelName(wan->lane_plan->level)) : nlohmann::json(nullptr);
       lanes["baseline_ms"] = shaper.baseline_ms() ? nlohmann::json(*shaper.baseline_ms()) : nlohmann::json(nullptr);
       lanes["delay_ms"] = shaper.delay_ms() ? nlohmann::json(*shaper.delay_ms()) : nlohmann::json(nullptr);
+      lanes["capacity_estimate_kbit"] =
+          shaper.capacity_estimate_kbit() ? nlohmann::json(*shaper.capacity_estimate_kbit()) : nlohmann::json(nullptr);
       std::vector<net::HtbLaneCounters> counters;
       if (wan->lane_plan) {
         if (auto read = lanes_->Counters(wan->interface)) counters = std::move(*read);
