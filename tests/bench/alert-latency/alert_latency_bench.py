@@ -6,7 +6,8 @@ Conditions: both carrier paths capped at --cap-kbit (1 Mbit/s) with --loss (3 %)
 bulk UDP saturating them from the gateway itself and from the LAN (forwarded, masqueraded); a
 producer submitting --count alerts at --rate per second to the relay's socket. uplinkd runs with
 the lab's whole configuration (both modems as Wans, the multi-WAN policy) and every Wan shaped at
---upload-kbit. Latency is submit (producer, host clock) -> first arrival at the cloud collector
+--upload-kbit (default 90 % of the cap, as one configures any shaper: at 100 % the carrier's queue
+fills until the adaptive rate has learnt the capacity, and alerts wait in it). Latency is submit (producer, host clock) -> first arrival at the cloud collector
 (host clock), counted once the impairments have ended and the outbox has drained, so the tail
 includes alerts that waited; loss counts acknowledged alerts whose id never reached the collector.
 
@@ -109,7 +110,9 @@ def main():
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--cap-kbit", type=int, default=1000, help="each carrier's uplink and downlink cap")
-    parser.add_argument("--upload-kbit", type=int, default=1000, help="[wan.shaping] upload_kbit for uplinkd")
+    parser.add_argument("--upload-kbit", type=int, default=None,
+                        help="[wan.shaping] upload_kbit for uplinkd (default 90%% of --cap-kbit: a shaper must sit "
+                             "under the bottleneck so the queue forms where alerts can overtake; see docs/lanes.md)")
     parser.add_argument("--loss", type=int, default=3)
     parser.add_argument("--bulk-kbit", type=int, default=3000, help="bulk from gw and again from lan")
     parser.add_argument("--blackhole-s", type=float, default=5)
@@ -118,6 +121,8 @@ def main():
     if os.geteuid() != 0:
         sys.exit("the benchmark needs root (network namespaces)")
     lab_support.BUILD_DIR = args.build_dir
+    if args.upload_kbit is None:
+        args.upload_kbit = args.cap_kbit * 9 // 10
 
     lab = lab_support.Lab("--no-uplinkd")
     workdir = new_workdir(lab.id)
@@ -163,7 +168,7 @@ def main():
         producer = Producer(lanes_daemon.socket_path, workdir / "producer.sock", source="bench")
         cleanups.insert(0, producer.close)
         conditions = (f"{args.count} alerts at {args.rate}/s, {args.cap_kbit} kbit/s caps, {args.loss}% loss, "
-                      f"{args.bulk_kbit} kbit/s bulk from gw and from lan")
+                      f"{args.bulk_kbit} kbit/s bulk from gw and from lan, upload_kbit {args.upload_kbit}")
 
         log(f"lanes: {conditions}")
         start(lanes_daemon)
