@@ -135,6 +135,9 @@ struct PolicyConfig {
   // HTB lanes on the Wans with [wan.shaping] and the nft chain that picks them. false: neither
   // (plain routing, the benchmark's baseline).
   bool lanes = true;
+  // DSCP values that make a packet an alert when no [[policy.rule]] matched it first: other
+  // programs mark their alert traffic this way (EF 46 and CS5 40 by default).
+  std::vector<uint8_t> alert_dscp = {46, 40};
   // Not from the file: the daemon fills it.
   std::vector<LocalFlowPin> local_pins;
 

@@ -63,6 +63,13 @@ Chain Classify(const std::string& name, const PolicyConfig& config, bool local) 
                              "rule " + std::to_string(i + 1) + ": " + TrafficClassName(rule.traffic_class)});
     }
   }
+  for (uint8_t dscp : config.alert_dscp) {
+    for (net::IpFamily family : {net::IpFamily::kV4, net::IpFamily::kV6}) {
+      chain.rules.push_back({{MatchDscp{family, dscp}},
+                             {SetMark{MarkStore::kPacket, ClassMark(TrafficClass::kAlert), kClassMarkMask}, Return()},
+                             "alert_dscp " + std::to_string(dscp)});
+    }
+  }
   chain.rules.push_back({{},
                          {SetMark{MarkStore::kPacket, ClassMark(config.default_class), kClassMarkMask}},
                          std::string("default: ") + TrafficClassName(config.default_class)});

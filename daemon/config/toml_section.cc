@@ -138,6 +138,25 @@ std::optional<std::vector<std::string>> TomlSection::StringList(const std::strin
   return items;
 }
 
+std::optional<std::vector<int64_t>> TomlSection::IntegerList(const std::string& key, int64_t min, int64_t max) {
+  const toml::value* value = Find(key);
+  if (!value) return std::nullopt;
+  std::string expected = "must be a list of integers " + std::to_string(min) + ".." + std::to_string(max);
+  if (!value->is_array()) {
+    Fail(key, expected);
+    return std::nullopt;
+  }
+  std::vector<int64_t> items;
+  for (const auto& item : value->as_array()) {
+    if (!item.is_integer() || item.as_integer() < min || item.as_integer() > max) {
+      Fail(key, expected);
+      return std::nullopt;
+    }
+    items.push_back(item.as_integer());
+  }
+  return items;
+}
+
 std::optional<TomlSection> TomlSection::Table(const std::string& key, bool required) {
   const toml::value* value = Find(key);
   if (!value) {

@@ -31,6 +31,8 @@ class TomlSection {
   std::optional<std::string> Choice(const std::string& key, const std::vector<std::string>& choices,
                                     bool required = false);
   std::optional<std::vector<std::string>> StringList(const std::string& key, bool required = false);
+  // A list of integers, each in [min, max].
+  std::optional<std::vector<int64_t>> IntegerList(const std::string& key, int64_t min, int64_t max);
   // Sub-table; nullopt when absent (an issue when required) or not a table.
   std::optional<TomlSection> Table(const std::string& key, bool required = false);
   // Array of tables ([[key]]); empty when absent.

@@ -201,6 +201,9 @@ void ReadPolicy(TomlSection& section, PolicyConfig& out) {
   if (auto hold = section.Integer("hold_time_ms", 0, 3600000)) out.hold_time = std::chrono::milliseconds(*hold);
   if (auto margin = section.Number("latency_margin", 0.0, 10.0)) out.latency_margin = *margin;
   if (auto lanes = section.Bool("lanes")) out.lanes = *lanes;
+  if (auto dscp = section.IntegerList("alert_dscp", 0, 63)) {
+    out.alert_dscp.assign(dscp->begin(), dscp->end());
+  }
   for (auto traffic_class : policy::kTrafficClasses) {
     if (auto table = section.Table(policy::TrafficClassName(traffic_class))) {
       ReadClassPolicy(*table, out.classes[policy::Index(traffic_class)]);

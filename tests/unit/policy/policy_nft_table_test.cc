@@ -60,6 +60,7 @@ TEST(PolicyNftTableTest, RulesClassifyInOrderAndSocketOwnersOnlyLocally) {
   by_port.destination_port = PortRange{22, 22};
   by_port.destination = net::IpPrefix::Parse("198.51.100.0/24");
   config.rules = {by_uid, by_dscp, by_port};
+  config.alert_dscp = {};  // the built-in DSCP rules have a test of their own
   auto table = PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}});
   ASSERT_TRUE(table.Validate()) << table.ToString();
   const Chain* lan = table.FindChain("classify_lan");
@@ -72,6 +73,34 @@ TEST(PolicyNftTableTest, RulesClassifyInOrderAndSocketOwnersOnlyLocally) {
   EXPECT_NE(ToString(lan->rules[2]).find("ip daddr 198.51.100.0/24 tcp dport 22"), std::string::npos)
       << ToString(lan->rules[2]);
   EXPECT_NE(ToString(lan->rules.back()).find("0x00030000"), std::string::npos);  // default: telemetry
+}
+
+TEST(PolicyNftTableTest, AlertDscpValuesClassifyAfterTheRulesAndBeforeTheDefault) {
+  auto config = TwoWans();
+  ClassificationRule bulk_port;
+  bulk_port.traffic_class = TrafficClass::kBulk;
+  bulk_port.protocol = IPPROTO_UDP;
+  bulk_port.destination_port = PortRange{9100, 9199};
+  config.rules = {bulk_port};
+  ASSERT_EQ(config.alert_dscp, (std::vector<uint8_t>{46, 40}));  // EF and CS5 unless configured
+  auto table = PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}});
+  ASSERT_TRUE(table.Validate()) << table.ToString();
+  for (const char* name : {"classify_lan", "classify_local"}) {
+    const Chain* chain = table.FindChain(name);
+    ASSERT_TRUE(chain);
+    // rule 1, then EF and CS5 for IPv4 and IPv6, then the default.
+    ASSERT_EQ(chain->rules.size(), 6u) << table.ToString();
+    EXPECT_NE(ToString(chain->rules[0]).find("udp dport 9100-9199"), std::string::npos);
+    EXPECT_EQ(ToString(chain->rules[1]).find("ip dscp ef meta mark set"), 0u) << ToString(chain->rules[1]);
+    EXPECT_EQ(ToString(chain->rules[2]).find("ip6 dscp ef"), 0u) << ToString(chain->rules[2]);
+    EXPECT_EQ(ToString(chain->rules[3]).find("ip dscp cs5"), 0u) << ToString(chain->rules[3]);
+    for (size_t i = 1; i <= 4; ++i) {
+      EXPECT_NE(ToString(chain->rules[i]).find("| 0x00010000 return"), std::string::npos) << ToString(chain->rules[i]);
+    }
+  }
+  config.alert_dscp = {};
+  EXPECT_EQ(PolicyNftTable::Build(config, Paths({{"a", 1}}), {{"a", "wwan0"}}).FindChain("classify_lan")->rules.size(),
+            2u);
 }
 
 TEST(PolicyNftTableTest, WansWithoutAnInterfaceGetNoInterfaceRules) {

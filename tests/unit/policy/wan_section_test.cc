@@ -155,6 +155,19 @@ TEST(WanSectionTest, ShapingDefaultsDeriveFromUpload) {
   EXPECT_EQ(shaping.degraded_telemetry_percent, 50u);
   EXPECT_FALSE(policy.wans[1].shaping);  // no [wan.shaping]: no lanes on that Wan
   EXPECT_TRUE(policy.local_pins.empty());  // never from the file
+  EXPECT_EQ(policy.alert_dscp, (std::vector<uint8_t>{46, 40}));  // EF and CS5
+}
+
+TEST(WanSectionTest, AlertDscpIsAListOfDscpValues) {
+  const std::string wan = std::string(kModems) + "[[wan]]\nname = \"cell1\"\nkind = \"modem\"\nmodem = \"modem1\"\n";
+  auto set = ConfigLoader::LoadString(wan + "[policy]\nalert_dscp = [46, 34]\n", "d.toml");
+  ASSERT_TRUE(set.ok()) << Issues(set)[0];
+  EXPECT_EQ(set.config.policy.alert_dscp, (std::vector<uint8_t>{46, 34}));
+  auto none = ConfigLoader::LoadString(wan + "[policy]\nalert_dscp = []\n", "d.toml");
+  ASSERT_TRUE(none.ok()) << Issues(none)[0];
+  EXPECT_TRUE(none.config.policy.alert_dscp.empty());
+  auto bad = ConfigLoader::LoadString(wan + "[policy]\nalert_dscp = [46, 64]\n", "d.toml");
+  EXPECT_EQ(Issues(bad), (std::vector<std::string>{"d.toml:16: policy.alert_dscp: must be a list of integers 0..63"}));
 }
 
 TEST(WanSectionTest, ShapingKeysAndLanesSwitchAreRead) {
