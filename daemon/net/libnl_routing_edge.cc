@@ -20,9 +20,16 @@
 #include <functional>
 #include <cstring>
 
+#include "daemon/net/libnl_request.h"
+
 namespace uplinkd::net {
 
 namespace {
+
+using libnl::ErrorFromErrno;
+using libnl::ErrorFromLibnl;
+using libnl::MsgPtr;
+using libnl::Talk;
 
 struct CacheDeleter {
   void operator()(nl_cache* cache) const { nl_cache_free(cache); }
@@ -42,65 +49,17 @@ struct RouteDeleter {
 struct RuleDeleter {
   void operator()(rtnl_rule* rule) const { rtnl_rule_put(rule); }
 };
-struct MsgDeleter {
-  void operator()(nl_msg* message) const { nlmsg_free(message); }
-};
-struct CbDeleter {
-  void operator()(nl_cb* callbacks) const { nl_cb_put(callbacks); }
-};
 using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
 using AddrPtr = std::unique_ptr<nl_addr, AddrDeleter>;
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
 using RtnlAddrPtr = std::unique_ptr<rtnl_addr, RtnlAddrDeleter>;
 using RoutePtr = std::unique_ptr<rtnl_route, RouteDeleter>;
 using RulePtr = std::unique_ptr<rtnl_rule, RuleDeleter>;
-using MsgPtr = std::unique_ptr<nl_msg, MsgDeleter>;
-using CbPtr = std::unique_ptr<nl_cb, CbDeleter>;
 
 // IFF_LOWER_UP lives in <linux/if.h>, which clashes with <net/if.h>; its value is ABI.
 constexpr unsigned kIffLowerUp = 0x10000;
 
 int AddressFamily(IpFamily family) { return family == IpFamily::kV4 ? AF_INET : AF_INET6; }
-
-// The kernel's answer as our error: the errno decides the code, so callers can tell "no such
-// link" from "link is down" from "not allowed".
-Error ErrorFromErrno(int errno_value, const std::string& context) {
-  ErrorCode code = ErrorCode::kSystem;
-  switch (errno_value) {
-    case ENODEV:
-    case ENOENT:
-    case ESRCH:
-    case EADDRNOTAVAIL:
-      code = ErrorCode::kNotFound;
-      break;
-    case EEXIST:
-      code = ErrorCode::kAlreadyExists;
-      break;
-    case EPERM:
-    case EACCES:
-      code = ErrorCode::kPermissionDenied;
-      break;
-    case EINVAL:
-    case ERANGE:
-    case EAFNOSUPPORT:
-    case EOPNOTSUPP:
-      code = ErrorCode::kInvalidArgument;
-      break;
-    case ENETDOWN:
-    case ENETUNREACH:
-    case EHOSTUNREACH:
-      code = ErrorCode::kUnavailable;
-      break;
-    default:
-      break;
-  }
-  return Error{code, context + ": " + std::strerror(errno_value), errno_value};
-}
-
-Error ErrorFromLibnl(int nl_error, const std::string& context) {
-  int error = nl_error < 0 ? -nl_error : nl_error;
-  return Error{ErrorCode::kSystem, context + ": " + nl_geterror(error), 0};
-}
 
 AddrPtr ToNlAddr(const IpAddress& address, int prefix_length) {
   AddrPtr result(nl_addr_build(AddressFamily(address.family()), address.bytes(), address.size()));
@@ -268,37 +227,6 @@ Rule FromNlRule(rtnl_rule* kernel_rule) {
   uint8_t protocol = 0;
   if (rtnl_rule_get_protocol(kernel_rule, &protocol) >= 0) rule.protocol = protocol;
   return rule;
-}
-
-// Sends one request and waits for the kernel's acknowledgement, keeping the raw errno that
-// libnl's own helpers fold into a generic code.
-Result<void> Talk(nl_sock* socket, nl_msg* message, const std::string& context) {
-  nl_cb* socket_callbacks = nl_socket_get_cb(socket);  // takes a reference
-  CbPtr callbacks(nl_cb_clone(socket_callbacks));
-  nl_cb_put(socket_callbacks);
-  if (!callbacks) return MakeError(ErrorCode::kSystem, context + ": out of memory", ENOMEM);
-  int status = 1;  // 1: waiting; 0: acknowledged; < 0: -errno
-  nl_cb_err(
-      callbacks.get(), NL_CB_CUSTOM,
-      [](sockaddr_nl*, nlmsgerr* error, void* arg) {
-        *static_cast<int*>(arg) = error->error;
-        return static_cast<int>(NL_STOP);
-      },
-      &status);
-  nl_cb_set(
-      callbacks.get(), NL_CB_ACK, NL_CB_CUSTOM,
-      [](nl_msg*, void* arg) {
-        *static_cast<int*>(arg) = 0;
-        return static_cast<int>(NL_STOP);
-      },
-      &status);
-  if (int error = nl_send_auto(socket, message); error < 0) return tl::unexpected(ErrorFromLibnl(error, context));
-  while (status == 1) {
-    int error = nl_recvmsgs(socket, callbacks.get());
-    if (error < 0 && status == 1) return tl::unexpected(ErrorFromLibnl(error, context));
-  }
-  if (status < 0) return tl::unexpected(ErrorFromErrno(-status, context));
-  return {};
 }
 
 template <typename Object>

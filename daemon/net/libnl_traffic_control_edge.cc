@@ -21,9 +21,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/net/libnl_request.h"
+
 namespace uplinkd::net {
 
 namespace {
+
+using libnl::ErrorFromErrno;
+using libnl::ErrorFromLibnl;
+using libnl::MsgPtr;
+using libnl::Talk;
 
 struct CacheDeleter {
   void operator()(nl_cache* cache) const { nl_cache_free(cache); }
@@ -37,18 +44,10 @@ struct QdiscDeleter {
 struct ClassDeleter {
   void operator()(rtnl_class* cls) const { rtnl_class_put(cls); }
 };
-struct MsgDeleter {
-  void operator()(nl_msg* message) const { nlmsg_free(message); }
-};
-struct CbDeleter {
-  void operator()(nl_cb* callbacks) const { nl_cb_put(callbacks); }
-};
 using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
 using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscDeleter>;
 using ClassPtr = std::unique_ptr<rtnl_class, ClassDeleter>;
-using MsgPtr = std::unique_ptr<nl_msg, MsgDeleter>;
-using CbPtr = std::unique_ptr<nl_cb, CbDeleter>;
 
 constexpr uint16_t kRootClassMinor = 1;
 // HTB quantum bounds: below one full Ethernet frame a class needs several rounds per packet;
@@ -78,68 +77,6 @@ std::string Where(const std::string& interface, uint32_t handle) {
   char text[32];
   std::snprintf(text, sizeof text, "%x:%x", handle >> 16, handle & 0xffff);
   return interface + " " + text;
-}
-
-// The kernel's answer as our error: the errno decides the code.
-Error ErrorFromErrno(int errno_value, const std::string& context) {
-  ErrorCode code = ErrorCode::kSystem;
-  switch (errno_value) {
-    case ENODEV:
-    case ENOENT:
-      code = ErrorCode::kNotFound;
-      break;
-    case EEXIST:
-      code = ErrorCode::kAlreadyExists;
-      break;
-    case EPERM:
-    case EACCES:
-      code = ErrorCode::kPermissionDenied;
-      break;
-    case EINVAL:
-    case ERANGE:
-    case EOPNOTSUPP:
-      code = ErrorCode::kInvalidArgument;
-      break;
-    default:
-      break;
-  }
-  return Error{code, context + ": " + std::strerror(errno_value), errno_value};
-}
-
-Error ErrorFromLibnl(int nl_error, const std::string& context) {
-  int error = nl_error < 0 ? -nl_error : nl_error;
-  return Error{ErrorCode::kSystem, context + ": " + nl_geterror(error), 0};
-}
-
-// Sends one request and waits for the kernel's acknowledgement, keeping the raw errno that
-// libnl's own helpers fold into a generic code.
-Result<void> Talk(nl_sock* socket, nl_msg* message, const std::string& context) {
-  nl_cb* socket_callbacks = nl_socket_get_cb(socket);  // takes a reference
-  CbPtr callbacks(nl_cb_clone(socket_callbacks));
-  nl_cb_put(socket_callbacks);
-  if (!callbacks) return MakeError(ErrorCode::kSystem, context + ": out of memory", ENOMEM);
-  int status = 1;  // 1: waiting; 0: acknowledged; < 0: -errno
-  nl_cb_err(
-      callbacks.get(), NL_CB_CUSTOM,
-      [](sockaddr_nl*, nlmsgerr* error, void* arg) {
-        *static_cast<int*>(arg) = error->error;
-        return static_cast<int>(NL_STOP);
-      },
-      &status);
-  nl_cb_set(
-      callbacks.get(), NL_CB_ACK, NL_CB_CUSTOM,
-      [](nl_msg*, void* arg) {
-        *static_cast<int*>(arg) = 0;
-        return static_cast<int>(NL_STOP);
-      },
-      &status);
-  if (int error = nl_send_auto(socket, message); error < 0) return tl::unexpected(ErrorFromLibnl(error, context));
-  while (status == 1) {
-    int error = nl_recvmsgs(socket, callbacks.get());
-    if (error < 0 && status == 1) return tl::unexpected(ErrorFromLibnl(error, context));
-  }
-  if (status < 0) return tl::unexpected(ErrorFromErrno(-status, context));
-  return {};
 }
 
 // What the kernel has on one interface, as far as our tree is concerned.
