@@ -30,6 +30,19 @@ std::pair<std::string, std::string> SplitCodecError(const std::string& message) 
   return {message.substr(0, colon), message.substr(colon + 2)};
 }
 
+// Sums the counters of several sessions (the relay's totals include retired ones).
+void AddCounters(AlertDeliverer::Stats& total, const AlertDeliverer::Stats& stats) {
+  total.delivered += stats.delivered;
+  total.first_delivered += stats.first_delivered;
+  total.publishes += stats.publishes;
+  total.duplicate_publishes += stats.duplicate_publishes;
+  total.connects += stats.connects;
+  total.session_failures += stats.session_failures;
+  if (stats.last_delivery_ms && (!total.last_delivery_ms || *stats.last_delivery_ms > *total.last_delivery_ms)) {
+    total.last_delivery_ms = stats.last_delivery_ms;
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AlertRelay>> AlertRelay::Create(boost::asio::io_context& io, Scheduler& scheduler,
@@ -125,15 +138,7 @@ void AlertRelay::RetirePath(Path& path) {
   deliverer->set_change_observer(nullptr);
   deliverer->Stop();
   const auto& stats = deliverer->stats();
-  gone_.delivered += stats.delivered;
-  gone_.first_delivered += stats.first_delivered;
-  gone_.publishes += stats.publishes;
-  gone_.duplicate_publishes += stats.duplicate_publishes;
-  gone_.connects += stats.connects;
-  gone_.session_failures += stats.session_failures;
-  if (stats.last_delivery_ms && (!gone_.last_delivery_ms || *stats.last_delivery_ms > *gone_.last_delivery_ms)) {
-    gone_.last_delivery_ms = stats.last_delivery_ms;
-  }
+  AddCounters(gone_, stats);
   retired_.push_back(std::move(path.deliverer));
   retire_timer_ = scheduler_.RunAfter(std::chrono::milliseconds(0), [this] { retired_.clear(); });
 }
@@ -325,15 +330,7 @@ nlohmann::json AlertRelay::Status() const {
   for (const auto& path : paths_) {
     const auto& deliverer = *path.deliverer;
     const auto& stats = deliverer.stats();
-    total.delivered += stats.delivered;
-    total.first_delivered += stats.first_delivered;
-    total.publishes += stats.publishes;
-    total.duplicate_publishes += stats.duplicate_publishes;
-    total.connects += stats.connects;
-    total.session_failures += stats.session_failures;
-    if (stats.last_delivery_ms && (!total.last_delivery_ms || *stats.last_delivery_ms > *total.last_delivery_ms)) {
-      total.last_delivery_ms = stats.last_delivery_ms;
-    }
+    AddCounters(total, stats);
     in_flight += deliverer.in_flight();
     if (path.route.publishing && !path.route.wan.empty()) ++chosen;
     if (rank(deliverer.state()) > rank(best)) best = deliverer.state();
