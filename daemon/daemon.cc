@@ -207,13 +207,15 @@ Result<void> Daemon::StartDbus() {
     PublishState();
   };
   auto service = dbus::DbusService::Create(*bus_, [this] { bus_bridge_->Kick(); }, std::move(actions),
-                                           config_.dbus_access.access_group, ManagerDbusState());
+                                           config_.dbus_access.access_group, ManagerDbusState(PolicyWans()));
   if (!service) return tl::unexpected(service.error());
   dbus_ = std::move(*service);
   return {};
 }
 
-dbus::ManagerProperties Daemon::ManagerDbusState() const {
+nlohmann::json Daemon::PolicyWans() const { return policy_ ? policy_->WansJson() : nlohmann::json::array(); }
+
+dbus::ManagerProperties Daemon::ManagerDbusState(const nlohmann::json& wans) const {
   dbus::ManagerProperties properties;
   properties.version = UPLINKD_VERSION;
   if (modems_) {
@@ -222,7 +224,6 @@ dbus::ManagerProperties Daemon::ManagerDbusState() const {
   properties.uplinks_configured = static_cast<uint32_t>(config_.modems.size());
   if (policy_) {
     // With a policy the uplinks are its Wans, and each traffic class has a path.
-    auto wans = policy_->WansJson();
     properties.uplinks_configured = static_cast<uint32_t>(wans.size());
     properties.uplinks_up = 0;
     for (const auto& wan : wans) properties.uplinks_up += wan.value("usable", false) ? 1 : 0;
@@ -475,7 +476,7 @@ void Daemon::Shutdown(const char* reason) {
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
   if (alerts_) alerts_->Stop();
-  if (dbus_) dbus_->PublishManager(ManagerDbusState());  // State "stopping"
+  if (dbus_) dbus_->PublishManager(ManagerDbusState(PolicyWans()));  // State "stopping"
   dbus_.reset();  // InterfacesRemoved, then org.uplinkd1 is released
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
@@ -483,7 +484,7 @@ void Daemon::Shutdown(const char* reason) {
   io_.stop();
 }
 
-nlohmann::json Daemon::BuildStatus() const {
+nlohmann::json Daemon::BuildStatus(const nlohmann::json& wans) const {
   auto modems = nlohmann::json::array();
   if (modems_) {
     for (const auto& state : modems_->States()) modems.push_back(modem::ToJson(state));
@@ -498,7 +499,7 @@ nlohmann::json Daemon::BuildStatus() const {
       {"bus", config_.bus},
       {"modems", modems},
       {"links", links_.ToJson()},
-      {"wans", policy_ ? policy_->WansJson() : nlohmann::json::array()},
+      {"wans", wans},
       {"paths", policy_ ? policy_->PathsJson() : nlohmann::json::object()},
       {"inference", InferenceStatus()},
       {"alerts", AlertsStatus()},
@@ -507,12 +508,13 @@ nlohmann::json Daemon::BuildStatus() const {
 }
 
 void Daemon::PublishState() {
+  const nlohmann::json policy_wans = PolicyWans();
   if (dbus_) {
-    dbus_->PublishManager(ManagerDbusState());
+    dbus_->PublishManager(ManagerDbusState(policy_wans));
     dbus_->PublishModems(modems_ ? modems_->States() : std::vector<modem::ModemWanState>{});
     std::vector<dbus::WanProperties> wans;
     if (policy_) {
-      for (const auto& status : policy_->WansJson()) {
+      for (const auto& status : policy_wans) {
         std::vector<std::string> addresses;
         if (const auto* link = links_.Find(status.value("interface", ""))) {
           for (const auto& address : link->addresses) addresses.push_back(address.ToString());
@@ -529,7 +531,7 @@ void Daemon::PublishState() {
     });
   }
   if (!status_writer_) return;
-  if (auto written = status_writer_->Write(BuildStatus()); !written) {
+  if (auto written = status_writer_->Write(BuildStatus(policy_wans)); !written) {
     kLog.Warning("cannot publish state: {}", Describe(written.error()));
   }
 }

@@ -83,7 +83,9 @@ class Daemon {
   nlohmann::json AlertsStatus() const;
   relay::SocketOptions AlertSocketOptions() const;  // from [alerts], common to every session
   Result<void> StartDbus();
-  dbus::ManagerProperties ManagerDbusState() const;
+  // `wans`: PolicyWans(), computed once per publication (it reads lane counters from the kernel).
+  dbus::ManagerProperties ManagerDbusState(const nlohmann::json& wans) const;
+  nlohmann::json PolicyWans() const;
   nlohmann::json InferenceStatus() const;
   void OnModemState(const modem::ModemWanState& state);
   void OnModemEvent(const modem::ModemEvent& event);
@@ -92,7 +94,7 @@ class Daemon {
   // Hands the relay its per-Wan broker sessions after a policy change (AlertRoutePlanner).
   void UpdateAlertRoutes();
   void PublishState();
-  nlohmann::json BuildStatus() const;
+  nlohmann::json BuildStatus(const nlohmann::json& wans) const;
 
   boost::asio::io_context& io_;
   CommandLine command_line_;
