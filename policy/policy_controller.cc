@@ -10,6 +10,7 @@ namespace uplinkd::policy {
 namespace {
 
 const Logger kLog(LogModule::kPolicy);
+constexpr auto kLaneCounterRefresh = std::chrono::seconds(2);
 
 std::string Describe(const std::vector<WeightedWan>& wans) {
   std::string text;
@@ -96,7 +97,8 @@ void PolicyController::Stop() {
     if (auto removed = lanes_->RemoveAll(); !removed) {
       kLog.Warning("removing HTB lanes: {}", uplinkd::Describe(removed.error()));
     }
-    lane_errors_.clear();
+    last_lane_error_.clear();
+    lane_counters_.clear();
     for (auto& wan : wans_) wan->lane_plan.reset();
   }
   if (auto removed = nft_.Remove(); !removed) kLog.Warning("cannot remove nftables table: {}", uplinkd::Describe(removed.error()));
@@ -403,10 +405,10 @@ void PolicyController::ApplyLanes() {
   }
   if (auto applied = lanes_->Apply(trees, interfaces); !applied) {
     std::string text = uplinkd::Describe(applied.error());
-    if (lane_errors_["*"] != text) kLog.Error("HTB lanes: {}", text);
-    lane_errors_["*"] = text;
+    if (last_lane_error_ != text) kLog.Error("HTB lanes: {}", text);
+    last_lane_error_ = text;
   } else {
-    lane_errors_.clear();
+    last_lane_error_.clear();
   }
 }
 
@@ -459,10 +461,8 @@ nlohmann::json PolicyController::WansJson() const {
       lanes["delay_ms"] = shaper.delay_ms() ? nlohmann::json(*shaper.delay_ms()) : nlohmann::json(nullptr);
       lanes["capacity_estimate_kbit"] =
           shaper.capacity_estimate_kbit() ? nlohmann::json(*shaper.capacity_estimate_kbit()) : nlohmann::json(nullptr);
-      std::vector<net::HtbLaneCounters> counters;
-      if (wan->lane_plan) {
-        if (auto read = lanes_->Counters(wan->interface)) counters = std::move(*read);
-      }
+      static const std::vector<net::HtbLaneCounters> kNone;
+      const auto& counters = wan->lane_plan ? LaneCounters(wan->interface) : kNone;
       nlohmann::json classes = nlohmann::json::object();
       if (wan->lane_plan) {
         for (TrafficClass traffic_class : kTrafficClasses) {
@@ -485,6 +485,20 @@ nlohmann::json PolicyController::WansJson() const {
     wans.push_back(std::move(entry));
   }
   return wans;
+}
+
+const std::vector<net::HtbLaneCounters>& PolicyController::LaneCounters(const std::string& interface) const {
+  SteadyTime now = deps_.scheduler->Now();
+  auto found = lane_counters_.find(interface);
+  if (found != lane_counters_.end() && now - found->second.read < kLaneCounterRefresh) return found->second.counters;
+  LaneCounterSnapshot& snapshot = lane_counters_[interface];
+  snapshot.read = now;
+  if (auto read = lanes_->Counters(interface)) {
+    snapshot.counters = std::move(*read);
+  } else {
+    snapshot.counters.clear();  // an interface that just went away; retried after the refresh
+  }
+  return snapshot.counters;
 }
 
 std::vector<WanEndpoint> PolicyController::Endpoints() const {

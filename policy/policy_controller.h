@@ -143,7 +143,15 @@ class PolicyController {
   WanRoutingActuator routing_;
   NftPolicyActuator nft_;
   std::optional<LaneActuator> lanes_;
-  std::map<std::string, std::string> lane_errors_;  // last error per interface, logged once
+  std::string last_lane_error_;  // logged once until it changes
+  // The kernel's lane counters per interface, read at most every kLaneCounterRefresh: state is
+  // published on every health sample, and status needs counters, not a netlink dump each time.
+  struct LaneCounterSnapshot {
+    SteadyTime read{};
+    std::vector<net::HtbLaneCounters> counters;
+  };
+  const std::vector<net::HtbLaneCounters>& LaneCounters(const std::string& interface) const;
+  mutable std::map<std::string, LaneCounterSnapshot> lane_counters_;
   std::optional<Decision> decision_;
   std::optional<RoutingIntent> applied_routing_;
   bool routing_dirty_ = true;  // the kernel may have dropped routes (link went down or up)

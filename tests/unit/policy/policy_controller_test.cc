@@ -364,6 +364,11 @@ TEST_F(PolicyControllerTest, LanesAreInstalledPerShapedWanWithPinsAndEndpoints) 
   EXPECT_EQ(wans[0]["lanes"]["classes"]["bulk"]["ceil_kbit"], 1000);
   EXPECT_EQ(wans[0]["lanes"]["classes"]["alert"]["packets"], 0);
   EXPECT_TRUE(wans[1]["lanes"].is_null());
+  // Counters come from the kernel at most every 2 s, however often state is published.
+  ASSERT_TRUE(tc_.SetCounters("wwan0", 0x55, {0x10, 3000, 2, 0, 0}));
+  EXPECT_EQ(controller_->WansJson()[0]["lanes"]["classes"]["alert"]["packets"], 0);
+  Advance(2s);
+  EXPECT_EQ(controller_->WansJson()[0]["lanes"]["classes"]["alert"]["packets"], 2);
 
   auto endpoints = controller_->Endpoints();
   ASSERT_EQ(endpoints.size(), 2u);
