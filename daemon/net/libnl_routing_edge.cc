@@ -26,19 +26,15 @@ namespace uplinkd::net {
 
 namespace {
 
+using libnl::CachePtr;
 using libnl::ErrorFromErrno;
 using libnl::ErrorFromLibnl;
+using libnl::LinkPtr;
 using libnl::MsgPtr;
 using libnl::Talk;
 
-struct CacheDeleter {
-  void operator()(nl_cache* cache) const { nl_cache_free(cache); }
-};
 struct AddrDeleter {
   void operator()(nl_addr* address) const { nl_addr_put(address); }
-};
-struct LinkDeleter {
-  void operator()(rtnl_link* link) const { rtnl_link_put(link); }
 };
 struct RtnlAddrDeleter {
   void operator()(rtnl_addr* address) const { rtnl_addr_put(address); }
@@ -49,9 +45,7 @@ struct RouteDeleter {
 struct RuleDeleter {
   void operator()(rtnl_rule* rule) const { rtnl_rule_put(rule); }
 };
-using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
 using AddrPtr = std::unique_ptr<nl_addr, AddrDeleter>;
-using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
 using RtnlAddrPtr = std::unique_ptr<rtnl_addr, RtnlAddrDeleter>;
 using RoutePtr = std::unique_ptr<rtnl_route, RouteDeleter>;
 using RulePtr = std::unique_ptr<rtnl_rule, RuleDeleter>;

@@ -27,25 +27,19 @@ namespace uplinkd::net {
 
 namespace {
 
+using libnl::CachePtr;
 using libnl::ErrorFromErrno;
 using libnl::ErrorFromLibnl;
+using libnl::LinkPtr;
 using libnl::MsgPtr;
 using libnl::Talk;
 
-struct CacheDeleter {
-  void operator()(nl_cache* cache) const { nl_cache_free(cache); }
-};
-struct LinkDeleter {
-  void operator()(rtnl_link* link) const { rtnl_link_put(link); }
-};
 struct QdiscDeleter {
   void operator()(rtnl_qdisc* qdisc) const { rtnl_qdisc_put(qdisc); }
 };
 struct ClassDeleter {
   void operator()(rtnl_class* cls) const { rtnl_class_put(cls); }
 };
-using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
-using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
 using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscDeleter>;
 using ClassPtr = std::unique_ptr<rtnl_class, ClassDeleter>;
 
