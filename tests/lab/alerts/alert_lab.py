@@ -288,6 +288,21 @@ class Producer:
             self.bind_path.unlink()
 
 
+def start_lab_and_cloud(test_class) -> None:
+    """For a test class: a lab without uplinkd (`lab`), a work directory (`workdir`) and the cloud's
+    broker and collector (`cloud`). The class's cleanups remove them all, also when a timeout's
+    SIGTERM arrives (unittest's cleanups would not run by themselves then)."""
+    test_class.lab = lab_support.Lab("--no-uplinkd")
+    test_class.addClassCleanup(test_class.lab.down)
+    signal.signal(signal.SIGTERM, lambda *_: (test_class.doClassCleanups(), os._exit(1)))
+    test_class.lab.up()
+    test_class.workdir = new_workdir(test_class.lab.id)
+    test_class.addClassCleanup(remove_workdir, test_class.workdir)
+    test_class.cloud = AlertCloud(test_class.lab, test_class.workdir / "cloud")
+    test_class.addClassCleanup(test_class.cloud.stop)
+    test_class.cloud.start()
+
+
 def route_gw_via_carriers(lab: lab_support.Lab) -> None:
     """Until the policy layer installs routes: a default route through carrier1, then carrier2."""
     lab.sh("gw", "ip", "route", "replace", "default", "via", "100.64.1.1", "dev", "wwan0", "metric", "100")

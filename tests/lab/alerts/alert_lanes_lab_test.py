@@ -12,9 +12,7 @@ delivers to a mosquitto broker in the cloud namespace.
 """
 
 import json
-import os
 import re
-import signal
 import sys
 import unittest
 from pathlib import Path
@@ -23,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lab_support  # noqa: E402
-from alert_lab import (PLAIN_PORT, AlertCloud, Producer, RelayDaemon, new_workdir, policy_config,  # noqa: E402
-                       remove_workdir, wait_for)
+from alert_lab import (PLAIN_PORT, Producer, RelayDaemon, policy_config, start_lab_and_cloud,  # noqa: E402
+                       wait_for)
 
 MAJOR = "55"
 LANES = {"alert": ("10", 0), "management": ("20", 1), "telemetry": ("30", 2), "bulk": ("40", 3)}
@@ -36,15 +34,7 @@ CARRIER_ADDRESSES = {"cell1": "198.51.100.1", "cell2": "198.51.100.5"}
 class AlertLanesLabTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.lab = lab_support.Lab("--no-uplinkd")
-        cls.addClassCleanup(cls.lab.down)
-        signal.signal(signal.SIGTERM, lambda *_: (cls.doClassCleanups(), os._exit(1)))
-        cls.lab.up()
-        cls.workdir = new_workdir(cls.lab.id)
-        cls.addClassCleanup(remove_workdir, cls.workdir)
-        cls.cloud = AlertCloud(cls.lab, cls.workdir / "cloud")
-        cls.addClassCleanup(cls.cloud.stop)
-        cls.cloud.start()
+        start_lab_and_cloud(cls)
         # Degraded at 5 % probe loss, so the test's 15 % loss degrades both Wans without
         # taking them down.
         config = policy_config(upload_kbit=1000, lanes=True, health_extra="degraded_loss = 0.05\n")

@@ -11,8 +11,6 @@ records arrivals and de-duplicates by id.
   exactly once after de-duplication.
 """
 
-import os
-import signal
 import sys
 import unittest
 from pathlib import Path
@@ -21,24 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lab_support  # noqa: E402
-from alert_lab import (AlertCloud, Producer, RelayDaemon, new_workdir, remove_workdir,  # noqa: E402
-                       route_gw_via_carriers, wait_for)
+from alert_lab import (Producer, RelayDaemon, route_gw_via_carriers, start_lab_and_cloud,  # noqa: E402
+                       wait_for)
 
 
 class AlertRelayLabTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.lab = lab_support.Lab("--no-uplinkd")
-        cls.addClassCleanup(cls.lab.down)
-        # A timeout's SIGTERM must not leave the lab behind: unittest's cleanups would not run.
-        signal.signal(signal.SIGTERM, lambda *_: (cls.doClassCleanups(), os._exit(1)))
-        cls.lab.up()
-        cls.workdir = new_workdir(cls.lab.id)
-        cls.addClassCleanup(remove_workdir, cls.workdir)
+        start_lab_and_cloud(cls)
         route_gw_via_carriers(cls.lab)
-        cls.cloud = AlertCloud(cls.lab, cls.workdir / "cloud")
-        cls.addClassCleanup(cls.cloud.stop)
-        cls.cloud.start()
         cls.daemon = RelayDaemon(cls.lab, cls.cloud, cls.workdir)
         cls.addClassCleanup(cls.daemon.stop)
         cls.daemon.start()
