@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 
 namespace uplinkd {
 

@@ -2,7 +2,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd {
 

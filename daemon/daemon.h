@@ -13,11 +13,11 @@
 
 #include "daemon/command_line.h"
 #include "daemon/config/daemon_config.h"
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/dbus/manager_properties.h"
+#include "base/asio_scheduler.h"
+#include "dbus/manager_properties.h"
 #include "daemon/link_inventory.h"
-#include "daemon/net/netlink_monitor.h"
-#include "daemon/net/routing_edge.h"
+#include "net/netlink_monitor.h"
+#include "net/routing_edge.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
 

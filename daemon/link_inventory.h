@@ -8,7 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "daemon/net/netlink_monitor.h"
+#include "net/netlink_monitor.h"
 
 namespace uplinkd {
 

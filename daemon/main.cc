@@ -5,7 +5,7 @@
 
 #include "daemon/command_line.h"
 #include "daemon/config/config_loader.h"
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "daemon/daemon.h"
 
 namespace {

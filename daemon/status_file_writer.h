@@ -6,7 +6,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd {
 

@@ -1,6 +1,6 @@
 #include "daemon/systemd_notifier.h"
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 
 #ifdef UPLINKD_HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>

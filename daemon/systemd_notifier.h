@@ -3,7 +3,7 @@
 // systemd (OpenWrt's procd) NOTIFY_SOCKET is unset and every call is a no-op.
 #include <string>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 
 namespace uplinkd {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "inference/alert_event.h"
 
 namespace uplinkd::inference {

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "inference/sensor_frame.h"
 
 namespace uplinkd::inference {

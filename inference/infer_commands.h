@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd::inference {
 

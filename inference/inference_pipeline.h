@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/result.h"
+#include "base/logger.h"
+#include "base/result.h"
 #include "inference/alert_sink.h"
 #include "inference/alert_tracker.h"
 #include "inference/anomaly_model.h"

@@ -9,9 +9,9 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/core/logger.h"
-#include "daemon/core/result.h"
+#include "base/asio_scheduler.h"
+#include "base/logger.h"
+#include "base/result.h"
 #include "inference/frame_datagram_receiver.h"
 #include "inference/inference_pipeline.h"
 #include "inference/mqtt_reading_source.h"

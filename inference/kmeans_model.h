@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "inference/anomaly_model.h"
 #include "inference/feature_scaler.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "inference/anomaly_model.h"
 
 namespace uplinkd::inference {

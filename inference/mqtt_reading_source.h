@@ -13,9 +13,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/result.h"
-#include "daemon/core/scheduler.h"
+#include "base/logger.h"
+#include "base/result.h"
+#include "base/scheduler.h"
 #include "inference/sensor_frame.h"
 #include "inference/worker_config.h"
 

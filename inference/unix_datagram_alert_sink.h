@@ -11,9 +11,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/datagram_protocol.hpp>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/result.h"
-#include "daemon/core/scheduler.h"
+#include "base/logger.h"
+#include "base/result.h"
+#include "base/scheduler.h"
 #include "inference/alert_sink.h"
 #include "inference/alert_submission_codec.h"
 

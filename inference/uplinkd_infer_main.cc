@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "inference/infer_commands.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
-#include "daemon/config/toml_section.h"
+#include "base/toml_section.h"
 
 namespace uplinkd::inference {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "inference/inference_pipeline.h"
 
 namespace uplinkd::inference {

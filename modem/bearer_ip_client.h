@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 #include "modem/modem_wan_state.h"
 
 namespace uplinkd::modem {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "modem/bearer_ip_client.h"
 
 namespace uplinkd::modem {

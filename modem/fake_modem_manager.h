@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "modem/modem_manager_edge.h"
 
 namespace uplinkd::modem {

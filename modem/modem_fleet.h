@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "modem/modem_manager_edge.h"
 #include "modem/modem_supervisor.h"
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/net/ip_address.h"
-#include "daemon/net/ip_prefix.h"
+#include "net/ip_address.h"
+#include "net/ip_prefix.h"
 
 namespace uplinkd::modem {
 

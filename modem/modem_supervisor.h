@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/result.h"
-#include "daemon/core/scheduler.h"
-#include "daemon/net/routing_edge.h"
+#include "base/logger.h"
+#include "base/result.h"
+#include "base/scheduler.h"
+#include "net/routing_edge.h"
 #include "modem/bearer_ip_client.h"
 #include "modem/modem_manager_edge.h"
 #include "modem/modem_profile.h"

@@ -20,10 +20,10 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/scheduler.h"
+#include "base/logger.h"
+#include "base/scheduler.h"
 #include "modem/bearer_ip_client.h"
-#include "modem/child_process.h"
+#include "base/child_process.h"
 
 namespace uplinkd::modem {
 

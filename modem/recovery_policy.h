@@ -14,7 +14,7 @@
 #include <deque>
 #include <functional>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "modem/modem_profile.h"
 
 namespace uplinkd::modem {

@@ -11,7 +11,7 @@
 #include "mm_modem_simple_proxy.h"
 #include "mm_sim_proxy.h"
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "modem/modem_manager_properties.h"
 
 namespace uplinkd::modem {

@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "modem/modem_manager_edge.h"
 
 namespace sdbus {

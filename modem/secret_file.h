@@ -5,7 +5,7 @@
 // The secret's value is never logged; errors name the file only.
 #include <string>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd::modem {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
-#include "daemon/net/traffic_control_edge.h"
+#include "base/result.h"
+#include "net/traffic_control_edge.h"
 
 namespace uplinkd::policy {
 

@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/net/traffic_control_edge.h"
+#include "net/traffic_control_edge.h"
 #include "policy/policy_config.h"
 #include "policy/wan_health.h"
 

@@ -5,7 +5,7 @@
 // predecessor left under the same name; Remove() deletes the table on stop.
 #include <optional>
 
-#include "daemon/net/nftables_edge.h"
+#include "net/nftables_edge.h"
 
 namespace uplinkd::policy {
 

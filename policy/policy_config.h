@@ -1,7 +1,7 @@
 #pragma once
 // The multi-WAN configuration after parsing and verification: the Wans ([[wan]]), and how each
 // traffic class picks among them ([policy]). Plain values; the config parser fills them
-// (daemon/config/wan_section.cc), the policy engine and the actuators read them.
+// (policy/wan_section.cc), the policy engine and the actuators read them.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/net/ip_address.h"
-#include "daemon/net/ip_prefix.h"
+#include "net/ip_address.h"
+#include "net/ip_prefix.h"
 #include "policy/health/probe_settings.h"
 
 namespace uplinkd::policy {

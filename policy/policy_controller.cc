@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "policy/lane_layout.h"
 #include "policy/policy_nft_table.h"
 

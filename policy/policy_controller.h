@@ -18,12 +18,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/scheduler.h"
-#include "daemon/net/conntrack_edge.h"
-#include "daemon/net/netlink_monitor.h"
-#include "daemon/net/nftables_edge.h"
-#include "daemon/net/routing_edge.h"
-#include "daemon/net/traffic_control_edge.h"
+#include "base/scheduler.h"
+#include "net/conntrack_edge.h"
+#include "net/netlink_monitor.h"
+#include "net/nftables_edge.h"
+#include "net/routing_edge.h"
+#include "net/traffic_control_edge.h"
 #include "modem/modem_wan_state.h"
 #include "policy/health/probe_binding.h"
 #include "policy/health/prober.h"

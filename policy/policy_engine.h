@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "policy/policy_config.h"
 #include "policy/wan_health.h"
 

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/net/ip_address.h"
-#include "daemon/net/nft_table.h"
+#include "net/ip_address.h"
+#include "net/nft_table.h"
 #include "policy/policy_config.h"
 #include "policy/policy_engine.h"
 

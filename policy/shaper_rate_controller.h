@@ -31,7 +31,7 @@
 #include <optional>
 #include <utility>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "policy/policy_config.h"
 
 namespace uplinkd::policy {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 
 namespace uplinkd::policy {
 

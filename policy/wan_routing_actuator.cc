@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "policy/policy_config.h"
 
 namespace uplinkd::policy {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
-#include "daemon/net/routing_edge.h"
+#include "base/result.h"
+#include "net/routing_edge.h"
 
 namespace uplinkd::policy {
 

@@ -7,10 +7,10 @@
 
 #include <netinet/in.h>
 
-#include "daemon/config/alerts_section.h"
-#include "daemon/config/dbus_access_section.h"
-#include "daemon/config/toml_section.h"
-#include "daemon/config/wan_section.h"
+#include "relay/alerts_section.h"
+#include "dbus/dbus_access_section.h"
+#include "base/toml_section.h"
+#include "policy/wan_section.h"
 
 namespace uplinkd::config {
 namespace {

@@ -3,7 +3,7 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/config/config_issue.h"
+#include "base/config_issue.h"
 #include "daemon/config/daemon_config.h"
 
 namespace uplinkd::config {

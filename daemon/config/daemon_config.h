@@ -8,9 +8,9 @@
 #endif
 #include <vector>
 
-#include "daemon/config/alerts_section.h"
-#include "daemon/config/dbus_access_section.h"
-#include "daemon/core/logger.h"
+#include "relay/alerts_section.h"
+#include "dbus/dbus_access_section.h"
+#include "base/logger.h"
 #include "modem/modem_profile.h"
 #include "policy/policy_config.h"
 

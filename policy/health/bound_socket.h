@@ -1,8 +1,8 @@
 #pragma once
 // A non-blocking socket already bound to a Wan (device, mark, source address), as a file
 // descriptor owned by the caller. Every setting is applied before anything is sent.
-#include "daemon/core/result.h"
-#include "daemon/net/ip_address.h"
+#include "base/result.h"
+#include "net/ip_address.h"
 #include "policy/health/probe_binding.h"
 
 namespace uplinkd::policy {

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "policy/health/prober.h"
 
 namespace uplinkd::policy {

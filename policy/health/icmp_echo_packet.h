@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "daemon/net/ip_address.h"
+#include "net/ip_address.h"
 
 namespace uplinkd::policy {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/net/ip_address.h"
+#include "net/ip_address.h"
 
 namespace uplinkd::policy {
 

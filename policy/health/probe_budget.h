@@ -5,7 +5,7 @@
 // fit under the refill rate when the configuration is read.
 #include <cstdint>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 
 namespace uplinkd::policy {
 

@@ -1,6 +1,6 @@
 #pragma once
 // The health-tracking settings of one Wan: what to probe, how often, and when to call it up,
-// down or degraded. Filled by the [wan.health] parser (daemon/config/health_section.h); every
+// down or degraded. Filled by the [wan.health] parser (policy/health/health_section.h); every
 // field has a default that keeps a blackholed path detected within a second while the steady
 // probe traffic stays under the byte cap (docs/health.md has the arithmetic).
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/net/ip_address.h"
+#include "net/ip_address.h"
 
 namespace uplinkd::policy {
 

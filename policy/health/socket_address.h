@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "daemon/net/ip_address.h"
+#include "net/ip_address.h"
 
 namespace uplinkd::policy {
 

@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "policy/health/datagram_probe.h"
 #include "policy/health/dns_query.h"
 #include "policy/health/tcp_probe.h"

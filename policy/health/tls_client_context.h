@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/logger.h"
-#include "daemon/core/scheduler.h"
+#include "base/logger.h"
+#include "base/scheduler.h"
 #include "policy/health/probe_budget.h"
 #include "policy/health/probe_settings.h"
 #include "policy/health/probe_window.h"

@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "daemon/net/libnl_netlink_monitor.h"
-#include "daemon/net/libnl_routing_edge.h"
+#include "net/libnl_netlink_monitor.h"
+#include "net/libnl_routing_edge.h"
 #include "tests/kernel/lab_namespace.h"
 #include "tests/unit/net/netlink_monitor_contract.h"
 

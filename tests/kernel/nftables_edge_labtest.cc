@@ -13,8 +13,8 @@
 #include <regex>
 #include <thread>
 
-#include "daemon/net/libnftnl_edge.h"
-#include "daemon/net/libnl_routing_edge.h"
+#include "net/libnftnl_edge.h"
+#include "net/libnl_routing_edge.h"
 #include "tests/kernel/lab_namespace.h"
 #include "tests/unit/net/nft_sample_table.h"
 #include "tests/unit/net/nftables_edge_contract.h"

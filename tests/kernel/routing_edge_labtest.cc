@@ -1,7 +1,7 @@
 // The RoutingEdge contract on the real kernel: LibnlRoutingEdge in a fresh namespace per case.
 #include <gtest/gtest.h>
 
-#include "daemon/net/libnl_routing_edge.h"
+#include "net/libnl_routing_edge.h"
 #include "tests/kernel/lab_namespace.h"
 #include "tests/unit/net/routing_edge_contract.h"
 

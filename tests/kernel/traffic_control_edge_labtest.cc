@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/net/libnl_traffic_control_edge.h"
+#include "net/libnl_traffic_control_edge.h"
 #include "tests/kernel/lab_namespace.h"
 #include "tests/unit/net/traffic_control_edge_contract.h"
 

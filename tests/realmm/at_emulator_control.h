@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd::realmm {
 

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd::realmm {
 

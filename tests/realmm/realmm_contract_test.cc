@@ -17,8 +17,8 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/sdbus_asio_bridge.h"
+#include "base/asio_scheduler.h"
+#include "base/sdbus_asio_bridge.h"
 #include "modem/sdbus_modem_manager_edge.h"
 #include "tests/realmm/at_emulator_control.h"
 #include "tests/realmm/real_modem_manager_process.h"

@@ -15,10 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/config/health_section.h"
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/core/logger.h"
-#include "daemon/net/libnl_netlink_monitor.h"
+#include "policy/health/health_section.h"
+#include "base/asio_scheduler.h"
+#include "base/logger.h"
+#include "net/libnl_netlink_monitor.h"
 #include "policy/health/socket_prober.h"
 #include "policy/health/wan_health_tracker.h"
 

@@ -23,7 +23,7 @@ ROOT = "/org/uplinkd1"
 MANAGER = "org.uplinkd1.Manager"
 MODEM = "org.uplinkd1.Modem"
 WAN = "org.uplinkd1.Wan"
-UPLINKCTL = os.environ.get("UPLINKCTL", str(Path(lab_support.BUILD_DIR) / "daemon/dbus/uplinkctl/uplinkctl"))
+UPLINKCTL = os.environ.get("UPLINKCTL", str(Path(lab_support.BUILD_DIR) / "dbus/uplinkctl/uplinkctl"))
 UPLINKD = os.environ.get("UPLINKD", str(Path(lab_support.BUILD_DIR) / "daemon/uplinkd"))
 SYSTEMD_DIR = Path(__file__).resolve().parents[3] / "systemd"
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "tests/lab/mockmm/dbus_conversions.h"
 #include "tests/lab/mockmm/dbus_paths.h"
 #include "tests/lab/mockmm/mock_modem_manager_service.h"

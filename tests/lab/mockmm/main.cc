@@ -10,12 +10,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/core/logger.h"
+#include "base/asio_scheduler.h"
+#include "base/logger.h"
 #include "tests/lab/mockmm/dbus_paths.h"
 #include "tests/lab/mockmm/mock_config.h"
 #include "tests/lab/mockmm/mock_modem_manager_service.h"
-#include "daemon/sdbus_asio_bridge.h"
+#include "base/sdbus_asio_bridge.h"
 
 namespace uplinkd::lab {
 namespace {

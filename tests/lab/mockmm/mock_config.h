@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "base/result.h"
 
 namespace uplinkd::lab {
 

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 
 namespace uplinkd::lab {
 namespace {

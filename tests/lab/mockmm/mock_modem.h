@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "tests/lab/mockmm/mock_config.h"
 #include "tests/lab/mockmm/mock_error.h"
 #include "tests/lab/mockmm/mock_modem_observer.h"

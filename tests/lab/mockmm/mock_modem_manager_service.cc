@@ -3,7 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "mm_bearer_adaptor.h"
 #include "mm_sim_adaptor.h"
 #include "mm_sms_adaptor.h"
@@ -11,7 +11,7 @@
 #include "tests/lab/mockmm/lab_control_object.h"
 #include "tests/lab/mockmm/modem_dbus_object.h"
 #include "tests/lab/mockmm/modem_manager_root_object.h"
-#include "daemon/sdbus_asio_bridge.h"
+#include "base/sdbus_asio_bridge.h"
 
 namespace uplinkd::lab {
 namespace {

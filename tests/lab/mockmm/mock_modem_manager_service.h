@@ -11,7 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "daemon/core/scheduler.h"
+#include "base/scheduler.h"
 #include "tests/lab/mockmm/mock_config.h"
 #include "tests/lab/mockmm/mock_modem.h"
 

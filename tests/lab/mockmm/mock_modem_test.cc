@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "daemon/core/fake_scheduler.h"
+#include "base/fake_scheduler.h"
 
 namespace uplinkd::lab {
 namespace {

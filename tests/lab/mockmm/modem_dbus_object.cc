@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "mm_modem_3gpp_adaptor.h"
 #include "mm_modem_adaptor.h"
 #include "mm_modem_messaging_adaptor.h"

@@ -1,6 +1,6 @@
 #include "tests/lab/mockmm/modem_manager_root_object.h"
 
-#include "daemon/core/logger.h"
+#include "base/logger.h"
 #include "tests/lab/mockmm/dbus_conversions.h"
 #include "tests/lab/mockmm/dbus_paths.h"
 #include "tests/lab/mockmm/mock_modem_manager_service.h"

@@ -1,4 +1,4 @@
-#include "daemon/dbus/caller_authorizer.h"
+#include "dbus/caller_authorizer.h"
 
 #include <map>
 

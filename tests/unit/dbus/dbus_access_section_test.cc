@@ -1,4 +1,4 @@
-#include "daemon/config/dbus_access_section.h"
+#include "dbus/dbus_access_section.h"
 
 #include <gtest/gtest.h>
 

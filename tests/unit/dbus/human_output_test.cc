@@ -1,8 +1,8 @@
-#include "daemon/dbus/uplinkctl/human_output.h"
+#include "dbus/uplinkctl/human_output.h"
 
 #include <gtest/gtest.h>
 
-#include "daemon/dbus/uplinkctl/text_table.h"
+#include "dbus/uplinkctl/text_table.h"
 
 namespace uplinkd::ctl {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/dbus/modem_properties.h"
+#include "dbus/modem_properties.h"
 
 #include <gtest/gtest.h>
 

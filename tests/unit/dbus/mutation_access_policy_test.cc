@@ -1,4 +1,4 @@
-#include "daemon/dbus/mutation_access_policy.h"
+#include "dbus/mutation_access_policy.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/dbus/object_paths.h"
+#include "dbus/object_paths.h"
 
 #include <gtest/gtest.h>
 

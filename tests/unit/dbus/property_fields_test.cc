@@ -1,8 +1,8 @@
-#include "daemon/dbus/property_fields.h"
+#include "dbus/property_fields.h"
 
 #include <gtest/gtest.h>
 
-#include "daemon/dbus/manager_properties.h"
+#include "dbus/manager_properties.h"
 
 namespace uplinkd::dbus {
 namespace {

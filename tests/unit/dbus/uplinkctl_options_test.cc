@@ -1,4 +1,4 @@
-#include "daemon/dbus/uplinkctl/uplinkctl_options.h"
+#include "dbus/uplinkctl/uplinkctl_options.h"
 
 #include <gtest/gtest.h>
 

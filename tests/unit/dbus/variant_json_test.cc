@@ -1,4 +1,4 @@
-#include "daemon/dbus/uplinkctl/variant_json.h"
+#include "dbus/uplinkctl/variant_json.h"
 
 #include <cmath>
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/dbus/alert_relay_properties.h"
-#include "daemon/dbus/wan_properties.h"
+#include "dbus/alert_relay_properties.h"
+#include "dbus/wan_properties.h"
 
 namespace uplinkd::dbus {
 namespace {

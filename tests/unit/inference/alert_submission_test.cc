@@ -6,7 +6,7 @@
 #include <boost/asio/local/datagram_protocol.hpp>
 #include <gtest/gtest.h>
 
-#include "daemon/core/asio_scheduler.h"
+#include "base/asio_scheduler.h"
 #include "inference/alert_submission_codec.h"
 #include "inference/unix_datagram_alert_sink.h"
 

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/fake_scheduler.h"
+#include "base/fake_scheduler.h"
 #include "inference/frame_codec.h"
 
 namespace uplinkd::inference {

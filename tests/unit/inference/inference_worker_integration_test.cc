@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <mosquitto.h>
 
-#include "daemon/core/asio_scheduler.h"
+#include "base/asio_scheduler.h"
 #include "inference/alert_submission_codec.h"
 #include "inference/frame_codec.h"
 #include "inference/inference_worker_supervisor.h"

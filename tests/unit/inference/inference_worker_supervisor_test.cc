@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/fake_scheduler.h"
+#include "base/fake_scheduler.h"
 
 namespace uplinkd::inference {
 namespace {

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/fake_scheduler.h"
-#include "daemon/net/fake_routing_edge.h"
+#include "base/fake_scheduler.h"
+#include "net/fake_routing_edge.h"
 #include "modem/fake_bearer_ip_client_launcher.h"
 #include "modem/fake_modem_manager.h"
 #include "modem/modem_fleet.h"

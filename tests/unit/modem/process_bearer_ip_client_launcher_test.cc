@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/asio_scheduler.h"
+#include "base/asio_scheduler.h"
 
 namespace uplinkd::modem {
 namespace {

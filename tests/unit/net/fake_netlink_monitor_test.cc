@@ -1,4 +1,4 @@
-#include "daemon/net/fake_netlink_monitor.h"
+#include "net/fake_netlink_monitor.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/net/fake_routing_edge.h"
+#include "net/fake_routing_edge.h"
 
 #include <gmock/gmock.h>
 

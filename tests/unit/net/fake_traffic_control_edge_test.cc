@@ -1,4 +1,4 @@
-#include "daemon/net/fake_traffic_control_edge.h"
+#include "net/fake_traffic_control_edge.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/net/ip_prefix.h"
+#include "net/ip_prefix.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <ostream>
 #include <string>
 
-#include "daemon/net/netlink_monitor.h"
-#include "daemon/net/routing_edge.h"
+#include "net/netlink_monitor.h"
+#include "net/routing_edge.h"
 
 namespace uplinkd::net {
 

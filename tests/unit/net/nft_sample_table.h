@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "daemon/net/nft_table.h"
+#include "net/nft_table.h"
 
 namespace uplinkd::net::nft {
 

@@ -1,8 +1,8 @@
-#include "daemon/net/nft_table.h"
+#include "net/nft_table.h"
 
 #include <gtest/gtest.h>
 
-#include "daemon/net/fake_nftables_edge.h"
+#include "net/fake_nftables_edge.h"
 #include "tests/unit/net/nft_sample_table.h"
 #include "tests/unit/net/nftables_edge_contract.h"
 

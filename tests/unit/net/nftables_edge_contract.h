@@ -9,7 +9,7 @@
 #include <ostream>
 #include <string>
 
-#include "daemon/net/nftables_edge.h"
+#include "net/nftables_edge.h"
 
 namespace uplinkd::net {
 

@@ -9,7 +9,7 @@
 #include <ostream>
 #include <string>
 
-#include "daemon/net/routing_edge.h"
+#include "net/routing_edge.h"
 
 namespace uplinkd::net {
 

@@ -11,7 +11,7 @@
 #include <ostream>
 #include <string>
 
-#include "daemon/net/traffic_control_edge.h"
+#include "net/traffic_control_edge.h"
 
 namespace uplinkd::net {
 

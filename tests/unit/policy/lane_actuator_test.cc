@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "daemon/net/fake_traffic_control_edge.h"
+#include "net/fake_traffic_control_edge.h"
 #include "policy/lane_planner.h"
 
 namespace uplinkd::policy {

@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
-#include "daemon/core/fake_scheduler.h"
-#include "daemon/net/fake_conntrack_edge.h"
-#include "daemon/net/fake_nftables_edge.h"
-#include "daemon/net/fake_routing_edge.h"
-#include "daemon/net/fake_traffic_control_edge.h"
+#include "base/fake_scheduler.h"
+#include "net/fake_conntrack_edge.h"
+#include "net/fake_nftables_edge.h"
+#include "net/fake_routing_edge.h"
+#include "net/fake_traffic_control_edge.h"
 #include "policy/lane_planner.h"
 #include "policy/health/fake_prober.h"
 

@@ -1,10 +1,10 @@
-#include "daemon/relay/alert_deliverer.h"
+#include "relay/alert_deliverer.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/fake_scheduler.h"
-#include "daemon/relay/fake_mqtt_session.h"
+#include "base/fake_scheduler.h"
+#include "relay/fake_mqtt_session.h"
 #include "tests/unit/relay/relay_test_support.h"
 
 namespace uplinkd::relay {

@@ -1,4 +1,4 @@
-#include "daemon/relay/alert_outbox.h"
+#include "relay/alert_outbox.h"
 
 #include <signal.h>
 #include <sys/wait.h>

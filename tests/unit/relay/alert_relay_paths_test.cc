@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/fake_scheduler.h"
-#include "daemon/relay/alert_relay.h"
-#include "daemon/relay/fake_mqtt_session.h"
+#include "base/fake_scheduler.h"
+#include "relay/alert_relay.h"
+#include "relay/fake_mqtt_session.h"
 #include "tests/unit/relay/relay_test_support.h"
 
 namespace uplinkd::relay {

@@ -1,4 +1,4 @@
-#include "daemon/relay/alert_relay.h"
+#include "relay/alert_relay.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/relay/fake_mqtt_session.h"
+#include "base/asio_scheduler.h"
+#include "relay/fake_mqtt_session.h"
 #include "tests/unit/relay/relay_test_support.h"
 
 namespace uplinkd::relay {

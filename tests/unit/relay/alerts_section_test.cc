@@ -1,4 +1,4 @@
-#include "daemon/config/alerts_section.h"
+#include "relay/alerts_section.h"
 
 #include <sstream>
 

@@ -11,8 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "daemon/core/asio_scheduler.h"
-#include "daemon/relay/mosquitto_mqtt_session.h"
+#include "base/asio_scheduler.h"
+#include "relay/mosquitto_mqtt_session.h"
 
 namespace uplinkd::relay {
 namespace {

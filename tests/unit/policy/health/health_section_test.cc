@@ -1,4 +1,4 @@
-#include "daemon/config/health_section.h"
+#include "policy/health/health_section.h"
 
 #include <gtest/gtest.h>
 

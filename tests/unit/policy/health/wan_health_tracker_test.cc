@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/fake_scheduler.h"
+#include "base/fake_scheduler.h"
 #include "policy/health/fake_prober.h"
 
 namespace uplinkd::policy {

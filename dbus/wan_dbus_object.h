@@ -1,0 +1,46 @@
+#pragma once
+// /org/uplinkd1/Wan/<name>: org.uplinkd1.Wan, read-only, mirrors one WanProperties.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "dbus/property_mirror.h"
+#include "dbus/wan_properties.h"
+#include "wan_adaptor.h"
+
+namespace uplinkd::dbus {
+
+class WanDbusObject final : public sdbus::AdaptorInterfaces<org::uplinkd1::Wan_adaptor, sdbus::ManagedObject_adaptor> {
+ public:
+  using Properties = WanProperties;
+
+  WanDbusObject(sdbus::IConnection& connection, const std::string& path, WanProperties initial);
+  ~WanDbusObject();
+
+  void Update(const WanProperties& next);
+
+ private:
+  const WanProperties& P() const { return mirror_.current(); }
+  std::string Name() override { return P().name; }
+  std::string Kind() override { return P().kind; }
+  std::string State() override { return P().state; }
+  bool Usable() override { return P().usable; }
+  bool Degraded() override { return P().degraded; }
+  bool LinkUp() override { return P().link_up; }
+  bool BearerUp() override { return P().bearer_up; }
+  std::string Reason() override { return P().reason; }
+  std::string Interface() override { return P().interface; }
+  std::vector<std::string> Addresses() override { return P().addresses; }
+  double RttMs() override { return P().rtt_ms; }
+  double JitterMs() override { return P().jitter_ms; }
+  double Loss() override { return P().loss; }
+  std::map<std::string, uint64_t> Counters() override { return P().counters; }
+  uint32_t Table() override { return P().table; }
+  uint32_t Mark() override { return P().mark; }
+
+  PropertyMirror<WanProperties> mirror_;
+};
+
+}  // namespace uplinkd::dbus

@@ -1,0 +1,19 @@
+#include "net/fake_conntrack_edge.h"
+
+namespace uplinkd::net {
+
+Result<uint32_t> FakeConntrackEdge::DeleteByMark(uint32_t value, uint32_t mask) {
+  deletions_.push_back({value, mask});
+  uint32_t deleted = 0;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if ((it->second & mask) == value) {
+      it = entries_.erase(it);
+      ++deleted;
+    } else {
+      ++it;
+    }
+  }
+  return deleted;
+}
+
+}  // namespace uplinkd::net

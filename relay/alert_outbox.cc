@@ -1,0 +1,330 @@
+#include "relay/alert_outbox.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace uplinkd::relay {
+namespace {
+
+// A prepared statement that finalises itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  void Bind(int index, const std::string& value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int index, const std::optional<std::string>& value) {
+    if (value) {
+      Bind(index, *value);
+    } else {
+      sqlite3_bind_null(stmt_, index);
+    }
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+  }
+  std::string ErrorText() const { return sqlite3_errmsg(db_); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+tl::unexpected<Error> StorageError(sqlite3* db, std::string_view what) {
+  return MakeError(ErrorCode::kSystem, fmt::format("alert outbox: {}: {}", what, sqlite3_errmsg(db)));
+}
+
+constexpr const char* kColumns = "seq, ref, source, severity, time, payload, received_ms, delivered_ms";
+
+std::string IdFor(const std::string& tag, int64_t seq) { return fmt::format("a-{}-{}", tag, seq); }
+
+// The seq inside an id of this outbox; nullopt for an id of another outbox or garbage.
+std::optional<int64_t> SeqOf(const std::string& tag, const std::string& id) {
+  std::string prefix = "a-" + tag + "-";
+  if (id.rfind(prefix, 0) != 0) return std::nullopt;
+  int64_t seq = 0;
+  const char* begin = id.data() + prefix.size();
+  const char* end = id.data() + id.size();
+  auto [rest, error] = std::from_chars(begin, end, seq);
+  if (error != std::errc() || rest != end || begin == end) return std::nullopt;
+  return seq;
+}
+
+StoredAlert ReadRow(const Statement& row, const std::string& tag) {
+  StoredAlert alert;
+  alert.seq = row.Int(0);
+  alert.id = IdFor(tag, alert.seq);
+  if (!row.IsNull(1)) alert.ref = row.Text(1);
+  alert.source = row.Text(2);
+  alert.severity = static_cast<AlertSeverity>(std::clamp<int64_t>(row.Int(3), 0, 3));
+  alert.time = row.Text(4);
+  alert.payload_json = row.Text(5);
+  alert.received_ms = row.Int(6);
+  if (!row.IsNull(7)) alert.delivered_ms = row.Int(7);
+  return alert;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(const std::string& path, uint64_t max_alerts) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return MakeError(ErrorCode::kSystem, fmt::format("alert outbox {}: cannot open: {}", path, message));
+  }
+  std::unique_ptr<AlertOutbox> outbox(new AlertOutbox(db, std::max<uint64_t>(max_alerts, 1)));
+  if (auto ready = outbox->Initialise(); !ready) {
+    return MakeError(ready.error().code, fmt::format("{} ({})", ready.error().message, path));
+  }
+  return outbox;
+}
+
+AlertOutbox::~AlertOutbox() { sqlite3_close(db_); }
+
+Result<void> AlertOutbox::Exec(const char* sql) const {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "?";
+    sqlite3_free(message);
+    return MakeError(ErrorCode::kSystem, fmt::format("alert outbox: {}: {}", sql, text));
+  }
+  return {};
+}
+
+Result<void> AlertOutbox::Initialise() {
+  // Never wait on a lock: we are the only user (exclusive locking), so a lock held means another
+  // process has this outbox open, and the loop must not stall on it.
+  sqlite3_busy_timeout(db_, 0);
+  // Exclusive locking before WAL: the WAL index then lives in our heap, not in a -shm file, and
+  // the lock is held until close.
+  for (const char* pragma : {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL",
+                             "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF"}) {
+    if (auto done = Exec(pragma); !done) {
+      if (sqlite3_errcode(db_) == SQLITE_BUSY || sqlite3_errcode(db_) == SQLITE_LOCKED) {
+        return MakeError(ErrorCode::kUnavailable, "alert outbox: in use by another process");
+      }
+      return done;
+    }
+  }
+  {
+    Statement mode(db_, "PRAGMA journal_mode");
+    if (!mode.prepared() || mode.Step() != SQLITE_ROW || mode.Text(0) != "wal") {
+      return MakeError(ErrorCode::kSystem, "alert outbox: the file system does not support WAL");
+    }
+  }
+  auto created = Exec(
+      "BEGIN IMMEDIATE;"
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS alerts ("
+      "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "  ref TEXT, source TEXT NOT NULL, severity INTEGER NOT NULL, time TEXT NOT NULL,"
+      "  payload TEXT NOT NULL, received_ms INTEGER NOT NULL, delivered_ms INTEGER);"
+      "CREATE UNIQUE INDEX IF NOT EXISTS alerts_by_ref ON alerts(source, ref) WHERE ref IS NOT NULL;"
+      "CREATE INDEX IF NOT EXISTS alerts_pending ON alerts(severity DESC, seq) WHERE delivered_ms IS NULL;"
+      "CREATE INDEX IF NOT EXISTS alerts_delivered ON alerts(seq) WHERE delivered_ms IS NOT NULL;"
+      "COMMIT;");
+  if (!created) {
+    (void)Exec("ROLLBACK");
+    if (sqlite3_errcode(db_) == SQLITE_BUSY || sqlite3_errcode(db_) == SQLITE_LOCKED) {
+      return MakeError(ErrorCode::kUnavailable, "alert outbox: in use by another process");
+    }
+    return created;
+  }
+  {
+    Statement read(db_, "SELECT value FROM meta WHERE key = 'tag'");
+    if (read.prepared() && read.Step() == SQLITE_ROW) tag_ = read.Text(0);
+  }
+  if (tag_.empty()) {
+    // The tag keeps ids unique when the state directory is wiped and seq starts again at 1.
+    std::random_device random;
+    tag_ = fmt::format("{:08x}", static_cast<uint32_t>(random()));
+    Statement write(db_, "INSERT INTO meta(key, value) VALUES('tag', ?)");
+    write.Bind(1, tag_);
+    if (!write.prepared() || write.Step() != SQLITE_DONE) return StorageError(db_, "store tag");
+  }
+  return RefreshCounts();
+}
+
+Result<void> AlertOutbox::RefreshCounts() {
+  Statement count(db_, "SELECT COUNT(*), COALESCE(SUM(delivered_ms IS NULL), 0) FROM alerts");
+  if (!count.prepared() || count.Step() != SQLITE_ROW) return StorageError(db_, "count");
+  counts_.stored = static_cast<uint64_t>(count.Int(0));
+  counts_.pending = static_cast<uint64_t>(count.Int(1));
+  return {};
+}
+
+Result<std::optional<std::string>> AlertOutbox::FindByRef(const std::string& source, const std::string& ref) const {
+  Statement find(db_, "SELECT seq FROM alerts WHERE source = ? AND ref = ?");
+  if (!find.prepared()) return StorageError(db_, "prepare find");
+  find.Bind(1, source);
+  find.Bind(2, ref);
+  int rc = find.Step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(IdFor(tag_, find.Int(0)));
+  if (rc != SQLITE_DONE) return StorageError(db_, "find by ref");
+  return std::optional<std::string>();
+}
+
+Result<std::optional<std::pair<std::string, bool>>> AlertOutbox::EvictFor(AlertSeverity incoming) {
+  using Evicted = std::optional<std::pair<std::string, bool>>;
+  int64_t seq = 0;
+  bool pending = false;
+  {
+    Statement delivered(db_, "SELECT seq FROM alerts WHERE delivered_ms IS NOT NULL ORDER BY seq LIMIT 1");
+    if (!delivered.prepared()) return StorageError(db_, "prepare eviction");
+    int rc = delivered.Step();
+    if (rc == SQLITE_ROW) {
+      seq = delivered.Int(0);
+    } else if (rc != SQLITE_DONE) {
+      return StorageError(db_, "eviction");
+    }
+  }
+  if (seq == 0) {
+    Statement lowest(db_,
+                     "SELECT seq, severity FROM alerts WHERE delivered_ms IS NULL "
+                     "ORDER BY severity ASC, seq ASC LIMIT 1");
+    if (!lowest.prepared()) return StorageError(db_, "prepare eviction");
+    int rc = lowest.Step();
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? Result<Evicted>(Evicted()) : StorageError(db_, "eviction");
+    auto severity = static_cast<AlertSeverity>(lowest.Int(1));
+    if (severity == AlertSeverity::kCritical || severity > incoming) return Evicted();
+    seq = lowest.Int(0);
+    pending = true;
+  }
+  Statement erase(db_, "DELETE FROM alerts WHERE seq = ?");
+  erase.Bind(1, seq);
+  if (!erase.prepared() || erase.Step() != SQLITE_DONE) return StorageError(db_, "evict");
+  return Evicted(std::pair{IdFor(tag_, seq), pending});
+}
+
+Result<AlertOutbox::Accepted> AlertOutbox::Add(const NewAlert& alert, int64_t now_ms) {
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
+  auto rollback = [this](Error error) -> Result<Accepted> {
+    (void)Exec("ROLLBACK");
+    (void)RefreshCounts();
+    return tl::unexpected(std::move(error));
+  };
+  Accepted accepted;
+  if (alert.ref) {
+    auto existing = FindByRef(alert.source, *alert.ref);
+    if (!existing) return rollback(existing.error());
+    if (*existing) {
+      (void)Exec("ROLLBACK");
+      accepted.id = **existing;
+      accepted.duplicate = true;
+      return accepted;
+    }
+  }
+  if (counts_.stored >= max_alerts_) {
+    auto evicted = EvictFor(alert.severity);
+    if (!evicted) return rollback(evicted.error());
+    if (!*evicted) {
+      return rollback(Error{ErrorCode::kUnavailable,
+                            fmt::format("busy: the outbox holds {} undelivered alerts of {} or higher severity",
+                                        counts_.pending, AlertSeverityName(alert.severity))});
+    }
+    accepted.evicted = (*evicted)->first;
+    accepted.evicted_was_pending = (*evicted)->second;
+  }
+  Statement insert(db_,
+                   "INSERT INTO alerts(ref, source, severity, time, payload, received_ms) VALUES(?, ?, ?, ?, ?, ?)");
+  if (!insert.prepared()) return rollback(StorageError(db_, "prepare insert").value());
+  insert.Bind(1, alert.ref);
+  insert.Bind(2, alert.source);
+  insert.Bind(3, static_cast<int64_t>(alert.severity));
+  insert.Bind(4, alert.time);
+  insert.Bind(5, alert.payload_json);
+  insert.Bind(6, now_ms);
+  if (insert.Step() != SQLITE_DONE) return rollback(StorageError(db_, "insert").value());
+  int64_t seq = sqlite3_last_insert_rowid(db_);
+  // COMMIT with synchronous=FULL returns after the WAL is fsynced: only then may we acknowledge.
+  if (auto committed = Exec("COMMIT"); !committed) return rollback(committed.error());
+  accepted.id = IdFor(tag_, seq);
+  if (accepted.evicted) {
+    --counts_.stored;
+    if (accepted.evicted_was_pending) --counts_.pending;
+  }
+  ++counts_.stored;
+  ++counts_.pending;
+  return accepted;
+}
+
+Result<std::vector<StoredAlert>> AlertOutbox::Pending(size_t limit) const {
+  std::string sql = fmt::format(
+      "SELECT {} FROM alerts WHERE delivered_ms IS NULL ORDER BY severity DESC, seq ASC LIMIT ?", kColumns);
+  Statement select(db_, sql.c_str());
+  if (!select.prepared()) return StorageError(db_, "prepare pending");
+  select.Bind(1, static_cast<int64_t>(limit));
+  std::vector<StoredAlert> alerts;
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) alerts.push_back(ReadRow(select, tag_));
+  if (rc != SQLITE_DONE) return StorageError(db_, "pending");
+  return alerts;
+}
+
+Result<uint64_t> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms) {
+  if (ids.empty()) return 0;
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
+  Statement update(db_, "UPDATE alerts SET delivered_ms = ? WHERE seq = ? AND delivered_ms IS NULL");
+  if (!update.prepared()) {
+    (void)Exec("ROLLBACK");
+    return StorageError(db_, "prepare mark delivered");
+  }
+  uint64_t marked = 0;
+  for (const auto& id : ids) {
+    auto seq = SeqOf(tag_, id);
+    if (!seq) continue;
+    update.Reset();
+    update.Bind(1, now_ms);
+    update.Bind(2, *seq);
+    if (update.Step() != SQLITE_DONE) {
+      auto error = StorageError(db_, "mark delivered");
+      (void)Exec("ROLLBACK");
+      return error;
+    }
+    marked += static_cast<uint64_t>(sqlite3_changes(db_));
+  }
+  if (auto committed = Exec("COMMIT"); !committed) {
+    (void)Exec("ROLLBACK");
+    return tl::unexpected(committed.error());
+  }
+  counts_.pending -= std::min(marked, counts_.pending);
+  return marked;
+}
+
+Result<std::optional<StoredAlert>> AlertOutbox::Find(const std::string& id) const {
+  auto seq = SeqOf(tag_, id);
+  if (!seq) return std::optional<StoredAlert>();
+  std::string sql = fmt::format("SELECT {} FROM alerts WHERE seq = ?", kColumns);
+  Statement select(db_, sql.c_str());
+  if (!select.prepared()) return StorageError(db_, "prepare find");
+  select.Bind(1, *seq);
+  int rc = select.Step();
+  if (rc == SQLITE_ROW) return std::optional<StoredAlert>(ReadRow(select, tag_));
+  if (rc != SQLITE_DONE) return StorageError(db_, "find");
+  return std::optional<StoredAlert>();
+}
+
+}  // namespace uplinkd::relay

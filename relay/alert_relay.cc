@@ -1,0 +1,382 @@
+#include "relay/alert_relay.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "inference/alert_submission_codec.h"
+
+namespace uplinkd::relay {
+namespace {
+
+int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Refusal(const std::optional<std::string>& ref, std::string error, std::string message, bool retryable) {
+  inference::AlertSubmissionReply reply;
+  reply.ok = false;
+  reply.ref = ref.value_or("");
+  reply.error = std::move(error);
+  reply.message = std::move(message);
+  reply.retryable = retryable;
+  return inference::AlertSubmissionCodec::EncodeReply(reply);
+}
+
+// The codec's errors read "<code>: <detail>".
+std::pair<std::string, std::string> SplitCodecError(const std::string& message) {
+  auto colon = message.find(": ");
+  if (colon == std::string::npos) return {"bad-json", message};
+  return {message.substr(0, colon), message.substr(colon + 2)};
+}
+
+// Sums the counters of several sessions (the relay's totals include retired ones).
+void AddCounters(AlertDeliverer::Stats& total, const AlertDeliverer::Stats& stats) {
+  total.delivered += stats.delivered;
+  total.first_delivered += stats.first_delivered;
+  total.publishes += stats.publishes;
+  total.duplicate_publishes += stats.duplicate_publishes;
+  total.connects += stats.connects;
+  total.session_failures += stats.session_failures;
+  if (stats.last_delivery_ms && (!total.last_delivery_ms || *stats.last_delivery_ms > *total.last_delivery_ms)) {
+    total.last_delivery_ms = stats.last_delivery_ms;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AlertRelay>> AlertRelay::Create(boost::asio::io_context& io, Scheduler& scheduler,
+                                                       AlertRelaySettings settings, MqttSessionFactory factory) {
+  std::unique_ptr<AlertRelay> relay(new AlertRelay(std::move(settings), scheduler));
+  relay->wall_clock_ms_ = SystemClockMs;
+  auto outbox = AlertOutbox::Open(relay->settings_.outbox_path, relay->settings_.max_alerts);
+  if (!outbox) return tl::unexpected(outbox.error());
+  relay->outbox_ = std::move(*outbox);
+  if (!factory) factory = MosquittoMqttSession::Factory(io, scheduler, relay->settings_.broker);
+  relay->factory_ = std::move(factory);
+  AlertRelay* self = relay.get();
+  auto socket = AlertSubmissionSocket::Open(io, relay->settings_.socket_path, relay->settings_.socket_group,
+                                            [self](std::string_view datagram) { return self->HandleSubmission(datagram); });
+  if (!socket) return tl::unexpected(socket.error());
+  relay->socket_ = std::move(*socket);
+  relay->log_.Info("outbox {} holds {} pending alert(s); socket {}; broker {}:{}{}",
+                   relay->settings_.outbox_path, relay->outbox_->counts().pending, relay->settings_.socket_path,
+                   relay->settings_.broker.host, relay->settings_.broker.port,
+                   relay->settings_.broker.ca_file.empty() ? "" : " (TLS)");
+  // Until the policy gives routes: one session wherever the kernel routes it.
+  relay->SetRoutes({});
+  return relay;
+}
+
+AlertRelay::~AlertRelay() { Stop(); }
+
+void AlertRelay::Stop() {
+  // Deliverers save their acknowledgements as they stop; their hooks must not reach the others.
+  stopping_ = true;
+  if (socket_) socket_->Close();
+  for (auto& path : paths_) path.deliverer->Stop();
+  retire_timer_.Cancel();
+  retired_.clear();
+}
+
+void AlertRelay::set_change_observer(std::function<void()> observer) {
+  on_change_ = std::move(observer);
+  for (auto& path : paths_) path.deliverer->set_change_observer(on_change_);
+}
+
+const AlertDeliverer* AlertRelay::deliverer(const std::string& wan) const {
+  for (const auto& path : paths_) {
+    if (path.route.wan == wan) return path.deliverer.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> AlertRelay::session_wans() const {
+  std::vector<std::string> wans;
+  for (const auto& path : paths_) wans.push_back(path.route.wan);
+  return wans;
+}
+
+void AlertRelay::SetSocketOptions(const SocketOptions& options) {
+  common_options_ = options;
+  for (auto& path : paths_) path.deliverer->SetSocketOptions(OptionsFor(path.route));
+}
+
+SocketOptions AlertRelay::OptionsFor(const RelayRoute& route) const {
+  SocketOptions options = common_options_;
+  if (route.socket.mark) options.mark = route.socket.mark;
+  if (route.socket.priority) options.priority = route.socket.priority;
+  if (route.socket.rto_min_us) options.rto_min_us = route.socket.rto_min_us;
+  if (!route.socket.bind_address.empty()) options.bind_address = route.socket.bind_address;
+  if (!route.socket.bind_device.empty()) options.bind_device = route.socket.bind_device;
+  return options;
+}
+
+AlertRelay::Path AlertRelay::MakePath(const RelayRoute& route) {
+  Path path;
+  path.route = route;
+  path.deliverer = std::make_unique<AlertDeliverer>(scheduler_, *outbox_, factory_, settings_.delivery,
+                                                    [this] { return wall_clock_ms_(); });
+  AlertDeliverer* deliverer = path.deliverer.get();
+  deliverer->set_path(route.wan);
+  DelivererHooks hooks;
+  hooks.state_changed = [this] { OnPathState(); };
+  hooks.saved = [this, deliverer] { Refill(deliverer); };
+  hooks.held_elsewhere = [this, deliverer](const std::string& id) { return HeldElsewhere(deliverer, id); };
+  deliverer->set_hooks(std::move(hooks));
+  deliverer->set_change_observer(on_change_);
+  deliverer->SetSocketOptions(OptionsFor(route));
+  // Standby until UpdatePublishing says otherwise: a new session must not publish on a path the
+  // routes did not choose.
+  deliverer->SetPublishing(false);
+  return path;
+}
+
+void AlertRelay::RetirePath(Path& path) {
+  auto* deliverer = path.deliverer.get();
+  deliverer->set_hooks({});
+  deliverer->set_change_observer(nullptr);
+  deliverer->Stop();
+  const auto& stats = deliverer->stats();
+  AddCounters(gone_, stats);
+  retired_.push_back(std::move(path.deliverer));
+  retire_timer_ = scheduler_.RunAfter(std::chrono::milliseconds(0), [this] { retired_.clear(); });
+}
+
+void AlertRelay::SetRoutes(const std::vector<RelayRoute>& requested) {
+  if (stopping_) return;
+  std::vector<RelayRoute> routes;
+  for (const auto& route : requested) {
+    bool seen = std::any_of(routes.begin(), routes.end(), [&](const auto& r) { return r.wan == route.wan; });
+    if (route.wan.empty() || seen) {
+      log_.Error("route ignored: {}", route.wan.empty() ? "no Wan name" : "Wan " + route.wan + " given twice");
+      continue;
+    }
+    routes.push_back(route);
+  }
+  // No routes: the unbound session, publishing.
+  if (routes.empty()) routes.push_back(RelayRoute{"", {}, true});
+
+  std::vector<Path> next;
+  for (const auto& route : routes) {
+    auto found = std::find_if(paths_.begin(), paths_.end(), [&](const auto& p) { return p.route.wan == route.wan; });
+    if (found == paths_.end()) {
+      next.push_back(MakePath(route));
+      continue;
+    }
+    Path path = std::move(*found);
+    paths_.erase(found);
+    if (path.route.socket != route.socket) {
+      log_.Info("path {}: socket options changed", route.wan);
+      path.route = route;
+      // Restarts the session at once when the source changed; marks apply live.
+      path.deliverer->SetSocketOptions(OptionsFor(route));
+    }
+    path.route = route;
+    next.push_back(std::move(path));
+  }
+  for (auto& gone : paths_) {
+    log_.Info("path {}: removed", gone.route.wan.empty() ? "(unbound)" : gone.route.wan);
+    RetirePath(gone);
+  }
+  paths_ = std::move(next);
+  for (auto& path : paths_) path.deliverer->Start();
+  UpdatePublishing();
+  if (on_change_) on_change_();
+}
+
+void AlertRelay::UpdatePublishing() {
+  if (stopping_) return;
+  uint64_t epoch = ++publishing_epoch_;
+  bool chosen_connected = std::any_of(paths_.begin(), paths_.end(), [](const Path& p) {
+    return p.route.publishing && p.deliverer->state() == BrokerState::kConnected;
+  });
+  const Path* fallback = nullptr;
+  if (!chosen_connected) {
+    for (const auto& path : paths_) {
+      if (!path.route.publishing && path.deliverer->state() == BrokerState::kConnected) {
+        fallback = &path;
+        break;
+      }
+    }
+  }
+  // Publishing can re-enter (a failed PUBLISH ends a session, which calls back here), so decide
+  // first, then apply while no newer decision was made.
+  struct Decision {
+    AlertDeliverer* deliverer;
+    std::string wan;
+    bool publishing;
+    bool fallback;
+  };
+  std::vector<Decision> decisions;
+  for (const auto& path : paths_) {
+    decisions.push_back({path.deliverer.get(), path.route.wan, path.route.publishing || &path == fallback,
+                         &path == fallback});
+  }
+  for (const auto& decision : decisions) {
+    // A nested update (from a session that ended while publishing) applied a newer view.
+    if (epoch != publishing_epoch_) return;
+    if (decision.deliverer->publishing() == decision.publishing) continue;
+    if (!decision.wan.empty()) {
+      log_.Info("path {}: {}", decision.wan,
+                decision.fallback ? "publishing (fallback: no chosen path is connected)"
+                                  : (decision.publishing ? "publishing" : "standby"));
+    }
+    decision.deliverer->SetPublishing(decision.publishing);
+  }
+}
+
+void AlertRelay::OnPathState() {
+  if (stopping_) return;
+  for (auto& path : paths_) {
+    const auto& stats = path.deliverer->stats();
+    if (stats.session_failures != path.failures_seen) {
+      path.failures_seen = stats.session_failures;
+      last_error_ = path.route.wan.empty() ? stats.last_error : path.route.wan + ": " + stats.last_error;
+    }
+  }
+  UpdatePublishing();
+}
+
+AlertHold AlertRelay::HeldElsewhere(const AlertDeliverer* self, const std::string& id) const {
+  AlertHold hold = AlertHold::kNone;
+  for (const auto& path : paths_) {
+    if (path.deliverer.get() == self) continue;
+    AlertHold other = path.deliverer->HoldOf(id);
+    if (other == AlertHold::kAcknowledged) return other;
+    if (other == AlertHold::kInFlight) hold = other;
+  }
+  return hold;
+}
+
+void AlertRelay::Refill(const AlertDeliverer* except) {
+  if (stopping_) return;
+  for (auto& path : paths_) {
+    if (path.deliverer.get() != except) path.deliverer->AlertQueued();
+  }
+}
+
+std::string AlertRelay::HandleSubmission(std::string_view datagram) {
+  std::string reply = Submit(datagram);
+  // Counters changed either way; the status publication is coalesced per loop turn.
+  if (on_change_) on_change_();
+  return reply;
+}
+
+std::string AlertRelay::Submit(std::string_view datagram) {
+  auto parsed = inference::AlertSubmissionCodec::ParseSubmission(datagram);
+  if (!parsed) {
+    ++stats_.refused;
+    auto [code, detail] = SplitCodecError(parsed.error().message);
+    // The ref is echoed when the datagram was JSON enough to carry one.
+    std::optional<std::string> ref;
+    if (code != "too-large") {
+      auto json = nlohmann::json::parse(datagram, nullptr, false);
+      if (json.is_object() && json.contains("id") && json["id"].is_string()) ref = json["id"].get<std::string>();
+    }
+    log_.Warning("refused a submission: {}: {}", code, detail);
+    return Refusal(ref, code, detail, false);
+  }
+  NewAlert alert;
+  alert.ref = parsed->id;
+  alert.source = parsed->source;
+  alert.severity = ParseAlertSeverity(parsed->severity).value_or(AlertSeverity::kWarning);
+  alert.time = parsed->time;
+  alert.payload_json = parsed->payload.dump();
+  auto added = outbox_->Add(alert, wall_clock_ms_());
+  if (!added) {
+    bool busy = added.error().code == ErrorCode::kUnavailable;
+    ++(busy ? stats_.busy : stats_.storage_errors);
+    log_.Warning("could not queue a {} alert from {}: {}", parsed->severity, parsed->source,
+                 added.error().message);
+    // A storage failure is retryable too: the submitter keeps the alert and tries again.
+    return Refusal(alert.ref, "busy", added.error().message, true);
+  }
+  if (added->duplicate) {
+    ++stats_.duplicates;
+  } else {
+    ++stats_.accepted;
+    if (added->evicted_was_pending) {
+      ++stats_.evicted_pending;
+      log_.Warning("outbox full ({} alerts): evicted undelivered {} for a {} alert", outbox_->max_alerts(),
+                   *added->evicted, parsed->severity);
+    }
+    // Every publishing path takes it (duplication when more than one publishes).
+    for (auto& path : paths_) path.deliverer->AlertQueued();
+  }
+  inference::AlertSubmissionReply reply;
+  reply.ok = true;
+  reply.id = added->id;
+  reply.ref = alert.ref.value_or("");
+  return inference::AlertSubmissionCodec::EncodeReply(reply);
+}
+
+nlohmann::json AlertRelay::Status() const {
+  AlertDeliverer::Stats total = gone_;
+  size_t in_flight = 0;
+  size_t chosen = 0;
+  BrokerState best = BrokerState::kStopped;
+  // Best first: a connected session is what the broker state means to a reader.
+  auto rank = [](BrokerState state) {
+    switch (state) {
+      case BrokerState::kConnected: return 3;
+      case BrokerState::kConnecting: return 2;
+      case BrokerState::kBackingOff: return 1;
+      case BrokerState::kStopped: return 0;
+    }
+    return 0;
+  };
+  nlohmann::json sessions = nlohmann::json::array();
+  for (const auto& path : paths_) {
+    const auto& deliverer = *path.deliverer;
+    const auto& stats = deliverer.stats();
+    AddCounters(total, stats);
+    in_flight += deliverer.in_flight();
+    if (path.route.publishing && !path.route.wan.empty()) ++chosen;
+    if (rank(deliverer.state()) > rank(best)) best = deliverer.state();
+    sessions.push_back({{"wan", path.route.wan},
+                        {"state", BrokerStateName(deliverer.state())},
+                        {"publishing", deliverer.publishing()},
+                        {"chosen", path.route.publishing},
+                        {"bind_address", deliverer.socket_options().bind_address},
+                        {"in_flight", deliverer.in_flight()},
+                        {"publishes", stats.publishes},
+                        {"duplicate_publishes", stats.duplicate_publishes},
+                        {"delivered", stats.delivered},
+                        {"first_delivered", stats.first_delivered},
+                        {"connects", stats.connects},
+                        {"last_error", stats.last_error}});
+  }
+  nlohmann::json status = {
+      {"outbox_depth", outbox_->counts().pending},
+      {"outbox_stored", outbox_->counts().stored},
+      {"outbox_max", outbox_->max_alerts()},
+      // Alerts marked delivered (once each, whichever path's PUBACK came first).
+      {"delivered", total.first_delivered},
+      {"last_delivery_ms", total.last_delivery_ms ? nlohmann::json(*total.last_delivery_ms) : nlohmann::json()},
+      {"in_flight", in_flight},
+      {"broker",
+       {{"state", BrokerStateName(best)},
+        {"host", settings_.broker.host},
+        {"port", settings_.broker.port},
+        {"tls", !settings_.broker.ca_file.empty()},
+        {"connects", total.connects},
+        {"session_failures", total.session_failures},
+        {"last_error", last_error_}}},
+      {"submissions",
+       {{"accepted", stats_.accepted},
+        {"duplicates", stats_.duplicates},
+        {"refused", stats_.refused},
+        {"busy", stats_.busy},
+        {"evicted_pending", stats_.evicted_pending},
+        {"storage_errors", stats_.storage_errors}}},
+      {"publishes", total.publishes},
+      {"duplicate_publishes", total.duplicate_publishes},
+      {"duplicating", chosen >= 2},
+      {"sessions", std::move(sessions)},
+      {"socket", settings_.socket_path},
+  };
+  return status;
+}
+
+}  // namespace uplinkd::relay
