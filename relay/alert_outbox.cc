@@ -8,48 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "base/sqlite_statement.h"
+
 namespace uplinkd::relay {
 namespace {
 
-// A prepared statement that finalises itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool prepared() const { return rc_ == SQLITE_OK; }
-  void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-  void Bind(int index, const std::string& value) {
-    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-  }
-  void Bind(int index, const std::optional<std::string>& value) {
-    if (value) {
-      Bind(index, *value);
-    } else {
-      sqlite3_bind_null(stmt_, index);
-    }
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return sqlite3_step(stmt_); }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::string Text(int column) const {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
-  }
-  std::string ErrorText() const { return sqlite3_errmsg(db_); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
+using Statement = SqliteStatement;
 
 tl::unexpected<Error> StorageError(sqlite3* db, std::string_view what) {
   return MakeError(ErrorCode::kSystem, fmt::format("alert outbox: {}: {}", what, sqlite3_errmsg(db)));
