@@ -45,6 +45,7 @@ const char* Logger::ModuleName(LogModule module) {
     case LogModule::kDbus: return "dbus";
     case LogModule::kLab: return "lab";
     case LogModule::kAlerts: return "alerts";
+    case LogModule::kControl: return "control";
   }
   return "?";
 }

@@ -14,7 +14,7 @@ enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug =
 // "error", "warning", "notice", "info", "debug"; nullopt for anything else.
 std::optional<LogLevel> LogLevelFromName(std::string_view name);
 
-enum class LogModule { kDaemon, kConfig, kNet, kModem, kPolicy, kVpn, kInference, kOob, kDbus, kLab, kAlerts };
+enum class LogModule { kDaemon, kConfig, kNet, kModem, kPolicy, kVpn, kInference, kOob, kDbus, kLab, kAlerts, kControl };
 
 class Logger {
  public:

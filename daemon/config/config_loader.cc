@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "relay/alerts_section.h"
+#include "control/control_section.h"
 #include "dbus/dbus_access_section.h"
 #include "base/toml_section.h"
 #include "policy/wan_section.h"
@@ -188,6 +189,7 @@ ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   TomlSection top(root, "", name, outcome.issues);
   if (auto daemon = top.Table("daemon")) ReadDaemonSection(*daemon, outcome.config);
   if (auto dbus = top.Table("dbus")) ReadDbusSection(*dbus, outcome.config);
+  if (auto control = top.Table("control")) ReadControlSection(*control, outcome.config.control);
   ReadModems(top, outcome.config);
   ReadWanSections(top, outcome.config.modems, outcome.config.policy);
   if (auto inference = top.Table("inference")) ReadInferenceSection(*inference, outcome.config.inference);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relay/alerts_section.h"
+#include "control/control_section.h"
 #include "dbus/dbus_access_section.h"
 #include "base/logger.h"
 #include "modem/modem_profile.h"
@@ -25,6 +26,8 @@ struct DaemonConfig {
   std::string bus = "system";  // "system", or a D-Bus address such as unix:path=/run/lab/bus.sock
   std::string modem_manager_service = "org.freedesktop.ModemManager1";
   DbusAccessConfig dbus_access;  // access_group
+  // [control]: who may run which command, the audit log's size.
+  ControlConfig control;
   // [[modem]]: each configured modem, bound to hardware by a stable identity.
   std::vector<modem::ModemProfile> modems;
   // [inference]: the local inference worker that uplinkd starts and supervises.
