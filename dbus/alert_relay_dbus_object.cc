@@ -8,12 +8,9 @@
 
 namespace uplinkd::dbus {
 
-AlertRelayDbusObject::AlertRelayDbusObject(sdbus::IConnection& connection, CallerAuthorizer& authorizer,
-                                           Submitter submitter, AlertRelayProperties initial)
-    : AdaptorInterfaces(connection, kAlertRelayPath),
-      authorizer_(authorizer),
-      submitter_(std::move(submitter)),
-      mirror_(std::move(initial)) {
+AlertRelayDbusObject::AlertRelayDbusObject(sdbus::IConnection& connection, CommandCaller commands,
+                                           AlertRelayProperties initial)
+    : AdaptorInterfaces(connection, kAlertRelayPath), commands_(std::move(commands)), mirror_(std::move(initial)) {
   registerAdaptor();
   emitInterfacesAddedSignal({kAlertRelayInterface});
 }
@@ -31,16 +28,17 @@ void AlertRelayDbusObject::Update(const AlertRelayProperties& next) {
   mirror_.Replace(getObject(), kAlertRelayInterface, next);
 }
 
+// Methods.
+
 void AlertRelayDbusObject::Submit(sdbus::Result<std::string>&& pending, std::string submission) {
-  auto result = std::make_shared<sdbus::Result<std::string>>(std::move(pending));
-  const auto* message = getObject().getCurrentlyProcessedMessage();
-  std::string sender = message ? message->getSender() : std::string();
-  authorizer_.Authorize(sender, "AlertRelay.Submit", [this, result, submission](Result<CallerCredentials> caller) {
-    if (!caller) return result->returnError(sdbus::Error(ErrorNameFor(caller.error().code), caller.error().message));
-    auto answer = SubmitAnswerFromReply(submitter_(submission));
-    if (!answer) return result->returnError(sdbus::Error(ErrorNameFor(answer.error().code), answer.error().message));
-    result->returnResults(*answer);
-  });
+  RunCommand(getObject(), commands_, std::move(pending), {control::SubmitAlertCommand{std::move(submission)}, {}},
+             [](sdbus::Result<std::string>& result, const control::CommandResult& reply) {
+               auto answer = SubmitAnswerFromReply(std::get<control::SubmitReply>(reply).reply);
+               if (!answer) {
+                 return result.returnError(sdbus::Error(ErrorNameFor(answer.error().code), answer.error().message));
+               }
+               result.returnResults(*answer);
+             });
 }
 
 }  // namespace uplinkd::dbus

@@ -1,6 +1,6 @@
 #pragma once
 // /org/uplinkd1/AlertRelay: org.uplinkd1.AlertRelay — the relay's outbox and delivery figures, and
-// Submit for privileged callers (the same submission format as the relay's socket).
+// Submit through the command layer (the same submission format as the relay's socket).
 #include <functional>
 #include <map>
 #include <string>
@@ -9,7 +9,7 @@
 
 #include "alert_relay_adaptor.h"
 #include "dbus/alert_relay_properties.h"
-#include "dbus/caller_authorizer.h"
+#include "dbus/command_call.h"
 #include "dbus/property_mirror.h"
 
 namespace uplinkd::dbus {
@@ -18,11 +18,7 @@ class AlertRelayDbusObject final
     : public sdbus::AdaptorInterfaces<org::uplinkd1::AlertRelay_adaptor, sdbus::ManagedObject_adaptor> {
  public:
   using Properties = AlertRelayProperties;
-  // One submission in, the relay's reply datagram out (relay::AlertRelay::HandleSubmission).
-  using Submitter = std::function<std::string(const std::string& submission)>;
-
-  AlertRelayDbusObject(sdbus::IConnection& connection, CallerAuthorizer& authorizer, Submitter submitter,
-                       AlertRelayProperties initial);
+  AlertRelayDbusObject(sdbus::IConnection& connection, CommandCaller commands, AlertRelayProperties initial);
   ~AlertRelayDbusObject();
 
   void Update(const AlertRelayProperties& next);
@@ -43,8 +39,7 @@ class AlertRelayDbusObject final
   std::map<std::string, uint64_t> Counters() override { return P().counters; }
   std::string Socket() override { return P().socket; }
 
-  CallerAuthorizer& authorizer_;
-  Submitter submitter_;
+  CommandCaller commands_;
   PropertyMirror<AlertRelayProperties> mirror_;
 };
 

@@ -6,7 +6,8 @@
 
 #include "dbus/alert_relay_dbus_object.h"
 #include "dbus/bus_credentials_source.h"
-#include "dbus/caller_authorizer.h"
+#include "control/system_accounts.h"
+#include "dbus/bus_principal_source.h"
 #include "dbus/manager_dbus_object.h"
 #include "dbus/modem_dbus_object.h"
 #include "dbus/modem_properties.h"
@@ -20,22 +21,32 @@ DbusService::DbusService(sdbus::IConnection& connection, std::function<void()> k
     : connection_(connection), kick_(std::move(kick)) {}
 
 Result<std::unique_ptr<DbusService>> DbusService::Create(sdbus::IConnection& connection, std::function<void()> kick,
-                                                         ManagerActions actions, const std::string& access_group,
+                                                         control::CommandExecutor& executor,
                                                          ManagerProperties initial) {
   std::unique_ptr<DbusService> service(new DbusService(connection, std::move(kick)));
   try {
     service->credentials_ = std::make_unique<BusCredentialsSource>(connection, service->kick_);
-    service->authorizer_ = std::make_unique<CallerAuthorizer>(*service->credentials_,
-                                                              MutationAccessPolicy::FromSystem(access_group));
-    service->manager_ =
-        std::make_unique<ManagerDbusObject>(connection, *service->authorizer_, std::move(actions), std::move(initial));
+    service->principals_ = std::make_unique<BusPrincipalSource>(*service->credentials_, control::SystemGroupsOfUser);
+    // The reply may go out after the bus answered the credentials lookup, outside a D-Bus
+    // callback of ours: kick the bridge so sd-bus writes it now.
+    service->commands_ = [principals = service->principals_.get(), &executor, kick = service->kick_](
+                             const std::string& sender, control::Command command,
+                             control::CommandExecutor::Done done) {
+      principals->Identify(sender, [&executor, kick, command = std::move(command),
+                                    done = std::move(done)](const control::Principal& principal) {
+        executor.Execute(principal, command, done);
+        kick();
+      });
+    };
+    auto* self = service.get();
+    service->manager_ = std::make_unique<ManagerDbusObject>(connection, self->commands_, std::move(initial));
     service->modems_ = std::make_unique<PublishedObjectSet<ModemDbusObject>>(
-        "Modem", [&connection](const std::string& path, const ModemProperties& properties) {
-          return std::make_unique<ModemDbusObject>(connection, path, properties);
+        "Modem", [&connection, self](const std::string& path, const ModemProperties& properties) {
+          return std::make_unique<ModemDbusObject>(connection, path, self->commands_, properties);
         });
     service->wans_ = std::make_unique<PublishedObjectSet<WanDbusObject>>(
-        "Wan", [&connection](const std::string& path, const WanProperties& properties) {
-          return std::make_unique<WanDbusObject>(connection, path, properties);
+        "Wan", [&connection, self](const std::string& path, const WanProperties& properties) {
+          return std::make_unique<WanDbusObject>(connection, path, self->commands_, properties);
         });
     connection.requestName(kBusName);
     service->name_owned_ = true;
@@ -43,14 +54,7 @@ Result<std::unique_ptr<DbusService>> DbusService::Create(sdbus::IConnection& con
     return MakeError(ErrorCode::kUnavailable, std::string("cannot own ") + kBusName + " (is another uplinkd running?): " +
                                                   error.getName() + ": " + error.getMessage());
   }
-  const auto& policy = service->authorizer_->policy();
-  if (policy.group_gid()) {
-    service->log_.Info("owns {}; changes allowed to root and group {} ({})", kBusName, policy.group_name(),
-                       *policy.group_gid());
-  } else {
-    service->log_.Warning("owns {}; group {} does not exist, so only root may change things", kBusName,
-                          policy.group_name());
-  }
+  service->log_.Info("owns {}", kBusName);
   service->kick_();
   return service;
 }
@@ -97,24 +101,16 @@ void DbusService::PublishWans(const std::vector<WanProperties>& wans) {
   });
 }
 
-void DbusService::PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
-                                    std::function<std::string(const std::string&)> submit) {
+void DbusService::PublishAlertRelay(const std::optional<AlertRelayProperties>& relay) {
   Guarded("the alert relay", [&] {
     if (!relay) {
       alert_relay_.reset();
     } else if (alert_relay_) {
       alert_relay_->Update(*relay);
     } else {
-      alert_relay_ = std::make_unique<AlertRelayDbusObject>(connection_, *authorizer_, std::move(submit), *relay);
+      alert_relay_ = std::make_unique<AlertRelayDbusObject>(connection_, commands_, *relay);
     }
   });
-}
-
-void DbusService::SetAccessGroup(const std::string& group) {
-  // Resolved again even when the name is the same: the group may have been created since.
-  bool renamed = group != authorizer_->policy().group_name();
-  authorizer_->set_policy(MutationAccessPolicy::FromSystem(group));
-  if (renamed) log_.Notice("changes now allowed to root and group {}", group);
 }
 
 }  // namespace uplinkd::dbus

@@ -11,8 +11,8 @@
 
 #include "base/logger.h"
 #include "base/result.h"
-#include "dbus/manager_actions.h"
 #include "dbus/alert_relay_properties.h"
+#include "dbus/command_call.h"
 #include "dbus/manager_properties.h"
 #include "dbus/wan_properties.h"
 #include "modem/modem_wan_state.h"
@@ -24,7 +24,7 @@ class IConnection;
 namespace uplinkd::dbus {
 
 class BusCredentialsSource;
-class CallerAuthorizer;
+class BusPrincipalSource;
 class ManagerDbusObject;
 class ModemDbusObject;
 class WanDbusObject;
@@ -36,10 +36,10 @@ class DbusService {
  public:
   // Exports /org/uplinkd1, then requests org.uplinkd1 (so a client that sees the name finds the
   // objects). Fails when the name is taken: another uplinkd runs on this bus. `kick` wakes the
-  // loop's D-Bus bridge after signals are queued outside a D-Bus callback.
+  // loop's D-Bus bridge after signals are queued outside a D-Bus callback. Every method of every
+  // object runs through `executor` (the command layer), for the principal the bus names.
   static Result<std::unique_ptr<DbusService>> Create(sdbus::IConnection& connection, std::function<void()> kick,
-                                                     ManagerActions actions, const std::string& access_group,
-                                                     ManagerProperties initial);
+                                                     control::CommandExecutor& executor, ManagerProperties initial);
   ~DbusService();
   DbusService(const DbusService&) = delete;
   DbusService& operator=(const DbusService&) = delete;
@@ -50,16 +50,12 @@ class DbusService {
   // One object per Wan, named after it (PolicyController::WansJson() through
   // WanPropertiesFromStatus).
   void PublishWans(const std::vector<WanProperties>& wans);
-  // The relay's object while it runs (nullopt: none). `submit` hands one submission to the relay
-  // and returns its reply (relay::AlertRelay::HandleSubmission); it is kept from the first call.
-  void PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
-                         std::function<std::string(const std::string&)> submit);
-  // Re-resolves the group allowed to change things (after a reload).
-  void SetAccessGroup(const std::string& group);
+  // The relay's object while it runs (nullopt: none).
+  void PublishAlertRelay(const std::optional<AlertRelayProperties>& relay);
 
   // For other object kinds (docs/dbus-api.md, "Adding an object kind").
   sdbus::IConnection& connection() { return connection_; }
-  CallerAuthorizer& authorizer() { return *authorizer_; }
+  const CommandCaller& commands() const { return commands_; }
   void Kick() { kick_(); }
 
  private:
@@ -70,7 +66,8 @@ class DbusService {
   sdbus::IConnection& connection_;
   std::function<void()> kick_;
   std::unique_ptr<BusCredentialsSource> credentials_;
-  std::unique_ptr<CallerAuthorizer> authorizer_;
+  std::unique_ptr<BusPrincipalSource> principals_;
+  CommandCaller commands_;
   std::unique_ptr<ManagerDbusObject> manager_;
   std::unique_ptr<PublishedObjectSet<ModemDbusObject>> modems_;
   std::unique_ptr<PublishedObjectSet<WanDbusObject>> wans_;

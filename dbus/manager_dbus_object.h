@@ -1,12 +1,12 @@
 #pragma once
 // /org/uplinkd1: org.uplinkd1.Manager and the ObjectManager of every uplinkd object.
 #include <map>
+#include <vector>
 #include <string>
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "dbus/caller_authorizer.h"
-#include "dbus/manager_actions.h"
+#include "dbus/command_call.h"
 #include "dbus/manager_properties.h"
 #include "dbus/property_mirror.h"
 #include "manager_adaptor.h"
@@ -18,15 +18,21 @@ class ManagerDbusObject final
  public:
   using Properties = ManagerProperties;
 
-  ManagerDbusObject(sdbus::IConnection& connection, CallerAuthorizer& authorizer, ManagerActions actions,
-                    ManagerProperties initial);
+  // Every method runs through `commands` (the command layer).
+  ManagerDbusObject(sdbus::IConnection& connection, CommandCaller commands, ManagerProperties initial);
   ~ManagerDbusObject();
 
   void Update(const ManagerProperties& next);
 
  private:
+  // Methods (manager_dbus_object.cc, "Methods"): decode, then the command layer.
   void Reload(sdbus::Result<uint64_t>&& result) override;
   void SetLogLevel(sdbus::Result<>&& result, std::string level) override;
+  void PinClass(sdbus::Result<>&& result, std::string traffic_class, std::string wan, uint32_t seconds) override;
+  void UnpinClass(sdbus::Result<>&& result, std::string traffic_class) override;
+  void ReadAudit(sdbus::Result<std::vector<sdbus::Struct<uint64_t, uint64_t, std::string, std::string, std::string,
+                                                         std::string, bool, std::string, std::string>>>&& result,
+                 uint32_t limit) override;
 
   std::string Version() override { return mirror_.current().version; }
   std::string State() override { return mirror_.current().state; }
@@ -39,10 +45,7 @@ class ManagerDbusObject final
   std::string LogLevel() override { return mirror_.current().log_level; }
   uint64_t StartTime() override { return mirror_.current().start_time; }
 
-  std::string Sender() const;
-
-  CallerAuthorizer& authorizer_;
-  ManagerActions actions_;
+  CommandCaller commands_;
   PropertyMirror<ManagerProperties> mirror_;
 };
 

@@ -1,11 +1,13 @@
 #pragma once
-// /org/uplinkd1/Modem/<name>: org.uplinkd1.Modem, read-only, mirrors one ModemProperties.
+// /org/uplinkd1/Modem/<name>: org.uplinkd1.Modem, mirrors one ModemProperties; its methods
+// (Resume, Reconnect, Reset) run through the command layer.
 #include <map>
 #include <string>
 #include <vector>
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/command_call.h"
 #include "dbus/modem_properties.h"
 #include "dbus/property_mirror.h"
 #include "modem_adaptor.h"
@@ -18,13 +20,19 @@ class ModemDbusObject final
   using Properties = ModemProperties;
 
   // Registers the object and announces it (InterfacesAdded).
-  ModemDbusObject(sdbus::IConnection& connection, const std::string& path, ModemProperties initial);
+  ModemDbusObject(sdbus::IConnection& connection, const std::string& path, CommandCaller commands,
+                  ModemProperties initial);
   // Announces InterfacesRemoved and unregisters.
   ~ModemDbusObject();
 
   void Update(const ModemProperties& next);
 
  private:
+  // Methods (modem_dbus_object.cc, "Methods"): the command for this modem, by its Name.
+  void Resume(sdbus::Result<>&& result) override;
+  void Reconnect(sdbus::Result<>&& result) override;
+  void Reset(sdbus::Result<>&& result) override;
+
   const ModemProperties& P() const { return mirror_.current(); }
   std::string Name() override { return P().name; }
   std::string Phase() override { return P().phase; }
@@ -51,6 +59,7 @@ class ModemDbusObject final
   std::map<std::string, uint64_t> Counters() override { return P().counters; }
   std::string LastError() override { return P().last_error; }
 
+  CommandCaller commands_;
   PropertyMirror<ModemProperties> mirror_;
 };
 

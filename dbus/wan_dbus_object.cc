@@ -5,8 +5,9 @@
 
 namespace uplinkd::dbus {
 
-WanDbusObject::WanDbusObject(sdbus::IConnection& connection, const std::string& path, WanProperties initial)
-    : AdaptorInterfaces(connection, path), mirror_(std::move(initial)) {
+WanDbusObject::WanDbusObject(sdbus::IConnection& connection, const std::string& path, CommandCaller commands,
+                             WanProperties initial)
+    : AdaptorInterfaces(connection, path), commands_(std::move(commands)), mirror_(std::move(initial)) {
   registerAdaptor();
   emitInterfacesAddedSignal({kWanInterface});
 }
@@ -21,5 +22,12 @@ WanDbusObject::~WanDbusObject() {
 }
 
 void WanDbusObject::Update(const WanProperties& next) { mirror_.Replace(getObject(), kWanInterface, next); }
+
+// Methods: the Wan is the one this object stands for (its configured name).
+
+void WanDbusObject::SetAdministrativeState(sdbus::Result<>&& pending, bool up) {
+  RunCommand(getObject(), commands_, std::move(pending), {control::WanAdministrativeStateCommand{P().name, up}, {}},
+             ReturnNothing());
+}
 
 }  // namespace uplinkd::dbus

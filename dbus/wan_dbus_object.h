@@ -1,11 +1,13 @@
 #pragma once
-// /org/uplinkd1/Wan/<name>: org.uplinkd1.Wan, read-only, mirrors one WanProperties.
+// /org/uplinkd1/Wan/<name>: org.uplinkd1.Wan, mirrors one WanProperties; SetAdministrativeState
+// runs through the command layer.
 #include <map>
 #include <string>
 #include <vector>
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/command_call.h"
 #include "dbus/property_mirror.h"
 #include "dbus/wan_properties.h"
 #include "wan_adaptor.h"
@@ -16,12 +18,16 @@ class WanDbusObject final : public sdbus::AdaptorInterfaces<org::uplinkd1::Wan_a
  public:
   using Properties = WanProperties;
 
-  WanDbusObject(sdbus::IConnection& connection, const std::string& path, WanProperties initial);
+  WanDbusObject(sdbus::IConnection& connection, const std::string& path, CommandCaller commands,
+                WanProperties initial);
   ~WanDbusObject();
 
   void Update(const WanProperties& next);
 
  private:
+  // Methods (wan_dbus_object.cc, "Methods").
+  void SetAdministrativeState(sdbus::Result<>&& result, bool up) override;
+
   const WanProperties& P() const { return mirror_.current(); }
   std::string Name() override { return P().name; }
   std::string Kind() override { return P().kind; }
@@ -40,6 +46,7 @@ class WanDbusObject final : public sdbus::AdaptorInterfaces<org::uplinkd1::Wan_a
   uint32_t Table() override { return P().table; }
   uint32_t Mark() override { return P().mark; }
 
+  CommandCaller commands_;
   PropertyMirror<WanProperties> mirror_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -123,6 +124,25 @@ std::string FormatEvent(const nlohmann::json& event, bool color) {
   }
   if (event.contains("interfaces")) line += "  " + CellText(event["interfaces"]);
   return line + "\n";
+}
+
+std::string FormatAuditTable(const nlohmann::json& rows, bool color) {
+  TextTable table({"TIME", "PRINCIPAL", "VIA", "COMMAND", "ARGUMENTS", "RESULT"});
+  for (const auto& row : rows) {
+    auto ms = row.value("time_ms", uint64_t{0});
+    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm local{};
+    ::localtime_r(&seconds, &local);
+    std::string time = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", local.tm_year + 1900, local.tm_mon + 1,
+                                   local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
+    std::string outcome = row.value("outcome", "");
+    std::string result = row.value("permitted", false) ? outcome : "refused";
+    std::string message = row.value("message", "");
+    if (!message.empty()) result += ": " + message;
+    table.AddRow({time, Field(row, "principal"), Field(row, "via"), Field(row, "command"), Field(row, "arguments"),
+                  result});
+  }
+  return table.Render(color);
 }
 
 }  // namespace uplinkd::ctl

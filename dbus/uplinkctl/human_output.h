@@ -16,6 +16,9 @@ std::string FormatDetail(const nlohmann::json& object, bool color);
 // One monitor event: {"time", "event", "object", "interface", "properties"}.
 std::string FormatEvent(const nlohmann::json& event, bool color);
 
+// The audit log (UplinkdClient::ReadAudit rows): time, principal, command, arguments, result.
+std::string FormatAuditTable(const nlohmann::json& rows, bool color);
+
 // A property value for a table cell: strings bare, booleans yes/no, numbers short, lists and
 // maps compact; "-" for empty or missing.
 std::string CellText(const nlohmann::json& value);

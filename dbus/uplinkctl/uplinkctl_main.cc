@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text_escape.h"
 #include "dbus/uplinkctl/human_output.h"
 #include "dbus/uplinkctl/uplinkctl_options.h"
 #include "dbus/uplinkctl/uplinkd_client.h"
@@ -19,12 +20,15 @@ int ExitCodeFor(const Error& error) {
     case ErrorCode::kPermissionDenied: return kExitDenied;
     case ErrorCode::kNotFound: return kExitNotFound;
     case ErrorCode::kUnavailable: return kExitUnreachable;
+    case ErrorCode::kInvalidArgument: return kExitInvalid;
+    case ErrorCode::kTimeout: return kExitUnavailable;  // uplinkd: not now (see FromDbusError)
     default: return kExitFailed;
   }
 }
 
 int Fail(const Error& error) {
-  std::cerr << "uplinkctl: " << error.message << "\n";
+  // uplinkd's message may repeat what a caller sent: no control character reaches the terminal.
+  std::cerr << "uplinkctl: " << EscapeControlCharacters(error.message) << "\n";
   return ExitCodeFor(error);
 }
 
@@ -71,6 +75,13 @@ int ShowCollection(UplinkdClient& client, const Options& options, const char* ke
   return kExitOk;
 }
 
+// A command that changes something: prints "ok" (or {"ok": true}) when uplinkd accepted it.
+int Acted(const Result<void>& done, const Options& options, const std::string& what) {
+  if (!done) return Fail(done.error());
+  options.json ? PrintJson({{"ok", true}}) : Print(what + "\n");
+  return kExitOk;
+}
+
 int Run(const Options& options) {
   if (options.command == "help") {
     Print(UsageText());
@@ -88,6 +99,26 @@ int Run(const Options& options) {
     auto snapshot = (*client)->Snapshot();
     if (!snapshot) return Fail(snapshot.error());
     options.json ? PrintJson(*snapshot) : Print(FormatStatus(*snapshot, color));
+    return kExitOk;
+  }
+  const auto& args = options.arguments;
+  if (options.command == "modem" && args.size() == 2) {
+    std::string method = args[0] == "resume" ? "Resume" : args[0] == "reconnect" ? "Reconnect" : "Reset";
+    return Acted((*client)->ModemCommand(args[1], method), options, args[0] + " " + args[1] + ": done");
+  }
+  if (options.command == "wan" && args.size() == 2) {
+    return Acted((*client)->SetWanAdministrativeState(args[1], args[0] == "up"), options,
+                 args[1] + " administratively " + args[0]);
+  }
+  if (options.command == "pin") {
+    return Acted((*client)->PinClass(args[0], args[1], options.pin_seconds), options,
+                 args[0] + " pinned to " + args[1] + " for " + std::to_string(options.pin_seconds) + " s");
+  }
+  if (options.command == "unpin") return Acted((*client)->UnpinClass(args[0]), options, args[0] + " unpinned");
+  if (options.command == "audit") {
+    auto rows = (*client)->ReadAudit(options.limit);
+    if (!rows) return Fail(rows.error());
+    options.json ? PrintJson(*rows) : Print(rows->empty() ? std::string("no audit rows\n") : FormatAuditTable(*rows, color));
     return kExitOk;
   }
   if (options.command == "modem") return ShowCollection(**client, options, "modems", "modem", FormatModemTable);
@@ -110,6 +141,7 @@ int Run(const Options& options) {
   if (options.command == "log-level") {
     auto set = (*client)->SetLogLevel(options.arguments[0]);
     if (!set) return Fail(set.error());
+    if (options.json) PrintJson({{"ok", true}});
     return kExitOk;
   }
   if (options.command == "monitor") {

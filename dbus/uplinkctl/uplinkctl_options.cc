@@ -12,10 +12,23 @@ struct CommandShape {
   size_t min_args;
   size_t max_args;
 };
+// `modem` and `wan` take NAME to show one, or VERB NAME to act on one (checked below).
 constexpr CommandShape kCommands[] = {
-    {"status", 0, 0}, {"wan", 0, 1},    {"modem", 0, 1},     {"alerts", 0, 0}, {"monitor", 0, 0},
-    {"reload", 0, 0}, {"log-level", 1, 1}, {"help", 0, 0}, {"version", 0, 0},
+    {"status", 0, 0}, {"wan", 0, 2},       {"modem", 0, 2}, {"alerts", 0, 0},  {"monitor", 0, 0},
+    {"reload", 0, 0}, {"log-level", 1, 1}, {"pin", 2, 2},   {"unpin", 1, 1},   {"audit", 0, 0},
+    {"help", 0, 0},   {"version", 0, 0},
 };
+
+constexpr const char* kModemVerbs[] = {"resume", "reconnect", "reset"};
+constexpr const char* kWanVerbs[] = {"down", "up"};
+
+template <size_t N>
+bool OneOf(const std::string& word, const char* const (&words)[N]) {
+  for (const char* candidate : words) {
+    if (word == candidate) return true;
+  }
+  return false;
+}
 
 Result<double> ParseNumber(const std::string& option, const std::string& text) {
   char* end = nullptr;
@@ -27,6 +40,25 @@ Result<double> ParseNumber(const std::string& option, const std::string& text) {
 }
 
 }  // namespace
+
+Result<uint32_t> ParseDuration(const std::string& text) {
+  auto fail = [&] {
+    return MakeError(ErrorCode::kInvalidArgument, "--for needs a duration such as 5s, 90, 2m or 1h, not \"" + text + "\"");
+  };
+  if (text.empty()) return fail();
+  uint64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's': unit = 1; digits.pop_back(); break;
+    case 'm': unit = 60; digits.pop_back(); break;
+    case 'h': unit = 3600; digits.pop_back(); break;
+    default: break;
+  }
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return fail();
+  uint64_t seconds = std::stoull(digits) * unit;
+  if (seconds == 0 || seconds > UINT32_MAX) return fail();
+  return static_cast<uint32_t>(seconds);
+}
 
 Result<Options> ParseOptions(const std::vector<std::string>& args) {
   Options options;
@@ -76,6 +108,20 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       auto number = ParseNumber("--timeout", *value);
       if (!number) return tl::unexpected(number.error());
       options.timeout_s = *number;
+    } else if (!options_done && is("--for")) {
+      auto value = value_of("--for");
+      if (!value) return tl::unexpected(value.error());
+      auto seconds = ParseDuration(*value);
+      if (!seconds) return tl::unexpected(seconds.error());
+      options.pin_seconds = *seconds;
+    } else if (!options_done && is("--limit")) {
+      auto value = value_of("--limit");
+      if (!value) return tl::unexpected(value.error());
+      auto number = ParseNumber("--limit", *value);
+      if (!number || *number > 1000 || *number != static_cast<uint32_t>(*number)) {
+        return MakeError(ErrorCode::kInvalidArgument, "--limit needs a whole number from 0 to 1000");
+      }
+      options.limit = static_cast<uint32_t>(*number);
     } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
       return MakeError(ErrorCode::kInvalidArgument, "unknown option " + arg);
     } else if (options.command.empty()) {
@@ -91,6 +137,18 @@ Result<Options> ParseOptions(const std::vector<std::string>& args) {
       return MakeError(ErrorCode::kInvalidArgument, "wrong number of arguments for " + options.command);
     }
     if (options.bus && options.bus->empty()) return MakeError(ErrorCode::kInvalidArgument, "--bus needs an address");
+    if (options.arguments.size() == 2 && options.command == "modem" && !OneOf(options.arguments[0], kModemVerbs)) {
+      return MakeError(ErrorCode::kInvalidArgument, "modem takes NAME, or resume|reconnect|reset NAME");
+    }
+    if (options.arguments.size() == 2 && options.command == "wan" && !OneOf(options.arguments[0], kWanVerbs)) {
+      return MakeError(ErrorCode::kInvalidArgument, "wan takes NAME, or down|up NAME");
+    }
+    if (options.command == "pin" && options.pin_seconds == 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "pin needs --for DURATION (e.g. --for 5s)");
+    }
+    if (options.command != "pin" && options.pin_seconds != 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "--for is for pin only");
+    }
     return options;
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown command \"" + options.command + "\"");
@@ -109,6 +167,15 @@ Commands:
   monitor           print every state change as it happens (Ctrl-C to stop)
   reload            re-read the configuration file
   log-level LEVEL   error, warning, notice, info or debug until the next reload
+  modem resume NAME     leave needs-operator (after fixing its cause) and start again
+  modem reconnect NAME  drop the bearer and connect again now
+  modem reset NAME      reset the modem through ModemManager
+  wan down NAME     take a Wan out of use for every traffic class (administratively)
+  wan up NAME       give it back to health-based selection
+  pin CLASS WAN --for DURATION
+                    hold a traffic class (alert, management, telemetry, bulk) on a Wan, e.g. 5s, 10m
+  unpin CLASS       end a pin early
+  audit             the audit log: every command attempt, permitted or refused (--limit N)
   help, version
 
 Options:
@@ -117,9 +184,12 @@ Options:
   --color[=WHEN]    auto (colour on a terminal), always, never; --no-color = never
   --count N         monitor: exit after N events
   --timeout S       monitor: exit after S seconds (with --count: exit 6 if fewer events came)
+  --for DURATION    pin: how long (5s, 90, 2m, 1h; at most 24h)
+  --limit N         audit: the newest N rows (default 100, at most 1000)
 
 Exit status: 0 success, 1 uplinkd answered with an error, 2 usage error, 3 uplinkd unreachable,
-4 permission denied, 5 no such object, 6 monitor timed out before --count events.
+4 permission denied, 5 no such object, 6 monitor timed out before --count events,
+7 uplinkd refused an argument, 8 uplinkd cannot do it now (modem absent, no multi-WAN policy).
 )";
 }
 

@@ -13,6 +13,8 @@
 #include "dbus/object_paths.h"
 #include "dbus/uplinkctl/variant_json.h"
 #include "manager_proxy.h"
+#include "modem_proxy.h"
+#include "wan_proxy.h"
 
 namespace uplinkd::ctl {
 namespace {
@@ -35,10 +37,20 @@ Error FromDbusError(const sdbus::Error& error) {
       name == "org.freedesktop.DBus.Error.UnknownObject" || name.rfind("System.Error.", 0) == 0) {
     return {ErrorCode::kUnavailable, "uplinkd is not reachable: " + message, 0};
   }
-  if (name == "org.uplinkd1.Error.InvalidArgument" || name == "org.uplinkd1.Error.ConfigInvalid") {
-    return {ErrorCode::kInvalidArgument, message, 0};
-  }
+  if (name == "org.uplinkd1.Error.InvalidArgument") return {ErrorCode::kInvalidArgument, message, 0};
+  // uplinkd is there but cannot do it now (the part does not run, the modem is absent):
+  // kTimeout here, since kUnavailable means uplinkd is not reachable (exit 3).
+  if (name == "org.uplinkd1.Error.Unavailable") return {ErrorCode::kTimeout, message, 0};
+  // ConfigInvalid, Failed, anything else: uplinkd answered with an error (exit 1).
   return {ErrorCode::kRejected, name + ": " + message, 0};
+}
+
+// A method on a Modem or Wan object: an object that is not there is the name being unknown.
+Error FromObjectCallError(const sdbus::Error& error, const char* noun, const std::string& name) {
+  if (error.getName() == "org.freedesktop.DBus.Error.UnknownObject") {
+    return {ErrorCode::kNotFound, std::string("no ") + noun + " named \"" + name + "\"", 0};
+  }
+  return FromDbusError(error);
 }
 
 class ManagerClient final : public sdbus::ProxyInterfaces<org::uplinkd1::Manager_proxy> {
@@ -48,6 +60,24 @@ class ManagerClient final : public sdbus::ProxyInterfaces<org::uplinkd1::Manager
     registerProxy();
   }
   ~ManagerClient() { unregisterProxy(); }
+};
+
+class ModemClient final : public sdbus::ProxyInterfaces<org::uplinkd1::Modem_proxy> {
+ public:
+  ModemClient(sdbus::IConnection& connection, const std::string& name)
+      : ProxyInterfaces(connection, dbus::kBusName, dbus::ObjectPathFor("Modem", name)) {
+    registerProxy();
+  }
+  ~ModemClient() { unregisterProxy(); }
+};
+
+class WanClient final : public sdbus::ProxyInterfaces<org::uplinkd1::Wan_proxy> {
+ public:
+  WanClient(sdbus::IConnection& connection, const std::string& name)
+      : ProxyInterfaces(connection, dbus::kBusName, dbus::ObjectPathFor("Wan", name)) {
+    registerProxy();
+  }
+  ~WanClient() { unregisterProxy(); }
 };
 
 std::string ClockText(std::chrono::system_clock::time_point now) {
@@ -137,6 +167,75 @@ Result<void> UplinkdClient::SetLogLevel(const std::string& level) {
     ManagerClient manager(*connection_);
     manager.SetLogLevel(level);
     return {};
+  } catch (const sdbus::Error& error) {
+    return tl::unexpected(FromDbusError(error));
+  }
+}
+
+Result<void> UplinkdClient::ModemCommand(const std::string& modem, const std::string& method) {
+  try {
+    ModemClient client(*connection_, modem);
+    if (method == "Resume") {
+      client.Resume();
+    } else if (method == "Reconnect") {
+      client.Reconnect();
+    } else if (method == "Reset") {
+      client.Reset();
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument, "no modem method " + method);
+    }
+    return {};
+  } catch (const sdbus::Error& error) {
+    return tl::unexpected(FromObjectCallError(error, "modem", modem));
+  }
+}
+
+Result<void> UplinkdClient::SetWanAdministrativeState(const std::string& wan, bool up) {
+  try {
+    WanClient client(*connection_, wan);
+    client.SetAdministrativeState(up);
+    return {};
+  } catch (const sdbus::Error& error) {
+    return tl::unexpected(FromObjectCallError(error, "Wan", wan));
+  }
+}
+
+Result<void> UplinkdClient::PinClass(const std::string& traffic_class, const std::string& wan, uint32_t seconds) {
+  try {
+    ManagerClient manager(*connection_);
+    manager.PinClass(traffic_class, wan, seconds);
+    return {};
+  } catch (const sdbus::Error& error) {
+    return tl::unexpected(FromDbusError(error));
+  }
+}
+
+Result<void> UplinkdClient::UnpinClass(const std::string& traffic_class) {
+  try {
+    ManagerClient manager(*connection_);
+    manager.UnpinClass(traffic_class);
+    return {};
+  } catch (const sdbus::Error& error) {
+    return tl::unexpected(FromDbusError(error));
+  }
+}
+
+Result<nlohmann::json> UplinkdClient::ReadAudit(uint32_t limit) {
+  try {
+    ManagerClient manager(*connection_);
+    auto rows = nlohmann::json::array();
+    for (const auto& row : manager.ReadAudit(limit)) {
+      rows.push_back({{"seq", row.get<0>()},
+                      {"time_ms", row.get<1>()},
+                      {"principal", row.get<2>()},
+                      {"via", row.get<3>()},
+                      {"command", row.get<4>()},
+                      {"arguments", row.get<5>()},
+                      {"permitted", row.get<6>()},
+                      {"outcome", row.get<7>()},
+                      {"message", row.get<8>()}});
+    }
+    return rows;
   } catch (const sdbus::Error& error) {
     return tl::unexpected(FromDbusError(error));
   }

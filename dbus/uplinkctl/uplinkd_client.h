@@ -29,6 +29,15 @@ class UplinkdClient {
   Result<nlohmann::json> Snapshot();
   Result<uint64_t> Reload();
   Result<void> SetLogLevel(const std::string& level);
+  // The command methods (docs/dbus-api.md). `method`: Resume, Reconnect or Reset. An unknown
+  // modem or Wan is kNotFound.
+  Result<void> ModemCommand(const std::string& modem, const std::string& method);
+  Result<void> SetWanAdministrativeState(const std::string& wan, bool up);
+  Result<void> PinClass(const std::string& traffic_class, const std::string& wan, uint32_t seconds);
+  Result<void> UnpinClass(const std::string& traffic_class);
+  // [{"seq", "time_ms", "principal", "via", "command", "arguments", "permitted", "outcome",
+  // "message"}], oldest first.
+  Result<nlohmann::json> ReadAudit(uint32_t limit);
 
   // Calls `on_event` for each change uplinkd announces, until `count` events (0: no limit) or
   // `timeout_s` seconds (0: none). `on_ready` runs once the subscriptions are in place.

@@ -24,14 +24,25 @@ expect() {
         echo "FAIL: '$*' completes to '$got', expected '$want'"; failures=$((failures + 1))
     fi
 }
-expect "status modem wan alerts monitor reload log-level help version" uplinkctl ""
+expect "status modem wan alerts monitor reload log-level pin unpin audit help version" uplinkctl ""
 expect "modem monitor" uplinkctl mo
 expect "--json" uplinkctl --j
 expect "--color --color=" uplinkctl --colo
 expect "debug" uplinkctl log-level d
 expect "never" uplinkctl --color = n
-expect "modem1 lte-b" uplinkctl --bus unix:path=/run/b.sock modem ""
+expect "resume reconnect reset modem1 lte-b" uplinkctl --bus unix:path=/run/b.sock modem ""
 expect "lte-b" uplinkctl modem l
+expect "resume reset" uplinkctl modem res
+expect "modem1 lte-b" uplinkctl modem resume ""
+expect "" uplinkctl modem modem1 ""
+expect "down" uplinkctl wan d
+expect "modem1 lte-b" uplinkctl wan up ""
+expect "alert management telemetry bulk" uplinkctl pin ""
+expect "modem1 lte-b" uplinkctl pin bulk ""
+expect "--for" uplinkctl pin bulk cell2 ""
+expect "" uplinkctl pin bulk cell2 --for ""
+expect "bulk" uplinkctl unpin b
+expect "--limit" uplinkctl audit --li
 expect "" uplinkctl status ""
 grep -q -- "--bus unix:path=/run/b.sock --json modem" "$work/calls" || { echo "FAIL: --bus not passed on"; failures=$((failures + 1)); }
 [[ $failures -eq 0 ]] && echo "bash completion: all cases pass"

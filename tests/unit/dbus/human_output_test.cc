@@ -80,3 +80,22 @@ TEST(HumanOutputTest, DetailAlignsKeys) {
 
 }  // namespace
 }  // namespace uplinkd::ctl
+
+namespace uplinkd::ctl {
+namespace {
+
+TEST(HumanOutputTest, AuditTableShowsPermittedAndRefused) {
+  auto rows = nlohmann::json::parse(R"([
+    {"seq": 1, "time_ms": 0, "principal": "uid:65534", "via": "dbus :1.9", "command": "wan-administrative-state",
+     "arguments": "wan=cell1 state=down", "permitted": false, "outcome": "permission-denied", "message": "no"},
+    {"seq": 2, "time_ms": 0, "principal": "uid:0", "via": "dbus :1.10", "command": "reload", "arguments": "",
+     "permitted": true, "outcome": "ok", "message": "generation 2"}])");
+  auto text = FormatAuditTable(rows, false);
+  EXPECT_NE(text.find("PRINCIPAL"), std::string::npos);
+  EXPECT_NE(text.find("refused: no"), std::string::npos) << text;
+  EXPECT_NE(text.find("ok: generation 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("wan=cell1 state=down"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace uplinkd::ctl
