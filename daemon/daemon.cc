@@ -18,6 +18,9 @@
 #include "relay/alert_route_planner.h"
 #include "daemon/config/config_loader.h"
 #include "base/logger.h"
+#include "control/audit_log.h"
+#include "control/command_executor.h"
+#include "control/system_accounts.h"
 #include "dbus/dbus_service.h"
 #include "net/libnl_netlink_monitor.h"
 #include "net/libnl_routing_edge.h"
@@ -141,6 +144,7 @@ Result<void> Daemon::Start() {
   StartModems();
   StartInference();
   StartAlerts();
+  StartCommands();
   if (auto published = StartDbus(); !published) return published;
   // READY=1 follows once the link snapshot is complete: the first state is then applied.
   return StartLinkMonitor();
@@ -192,22 +196,74 @@ void Daemon::StartModems() {
   bus_bridge_->Kick();
 }
 
-Result<void> Daemon::StartDbus() {
-  dbus::ManagerActions actions;
-  actions.reload = [this]() -> Result<uint64_t> {
+void Daemon::StartCommands() {
+  // The audit log failing to open is reported, not fatal: commands still run and are logged.
+  auto audit = control::AuditLog::Open(config_.state_dir + "/audit.sqlite", config_.control.audit_max_rows);
+  if (audit) {
+    audit_ = std::move(*audit);
+  } else {
+    Logger(LogModule::kControl).Error("no audit log: {}", Describe(audit.error()));
+  }
+  control::CommandExecutor::Settings settings;
+  settings.idempotency_window = std::chrono::seconds(config_.control.idempotency_window_s);
+  settings.wall_clock_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  commands_ = std::make_unique<control::CommandExecutor>(CommandTargets(), control::PermissionTable(), audit_.get(),
+                                                         scheduler_, std::move(settings));
+  ApplyPermissions();
+}
+
+void Daemon::ApplyPermissions() {
+  auto built = control::PermissionTable::Build(config_.control, config_.dbus_access.access_group,
+                                               control::SystemAccountResolver());
+  for (const auto& warning : built.warnings) Logger(LogModule::kControl).Warning("{}", warning);
+  commands_->set_permissions(std::move(built.table));
+  commands_->set_idempotency_window(std::chrono::seconds(config_.control.idempotency_window_s));
+  if (audit_) audit_->set_max_rows(config_.control.audit_max_rows);
+}
+
+// What each command acts on. Every function runs after the executor authorised and validated.
+control::CommandTarget Daemon::CommandTargets() {
+  control::CommandTarget target;
+  target.reload = [this]() -> Result<uint64_t> {
     auto before = config_generation_;
     Reload();
     if (config_generation_ == before) return MakeError(ErrorCode::kInvalidArgument, last_reload_result_);
     return config_generation_;
   };
-  actions.set_log_level = [this](const std::string& level) {
-    config_.log_level = *LogLevelFromName(level);
-    Logger::SetMaxLevel(config_.log_level);
-    kLog.Notice("log level {} until the next reload", level);
+  target.set_log_level = [this](LogLevel level) -> Result<void> {
+    config_.log_level = level;
+    Logger::SetMaxLevel(level);
+    kLog.Notice("log level {} until the next reload", Logger::LevelName(level));
     PublishState();
+    return {};
   };
-  auto service = dbus::DbusService::Create(*bus_, [this] { bus_bridge_->Kick(); }, std::move(actions),
-                                           config_.dbus_access.access_group, ManagerDbusState(PolicyWans()));
+  target.resume_modem = [this](const std::string& name) { return modems_->Resume(name); };
+  target.reconnect_modem = [this](const std::string& name) { return modems_->Reconnect(name); };
+  target.reset_modem = [this](const std::string& name) { return modems_->Reset(name); };
+  if (policy_) {
+    target.set_wan_administrative_state = [this](const std::string& wan, bool up) {
+      return policy_->SetAdministrativeState(wan, up);
+    };
+    target.pin_class = [this](policy::TrafficClass traffic_class, const std::string& wan, std::chrono::seconds duration) {
+      return policy_->PinClass(traffic_class, wan, duration);
+    };
+    target.unpin_class = [this](policy::TrafficClass traffic_class) { return policy_->UnpinClass(traffic_class); };
+  }
+  if (alerts_) {
+    target.submit_alert = [this](const std::string& submission) {
+      if (alerts_) return alerts_->HandleSubmission(submission);
+      return std::string(R"({"ok": false, "error": "busy", "message": "the relay stopped", "retryable": true})");
+    };
+  }
+  return target;
+}
+
+Result<void> Daemon::StartDbus() {
+  auto service = dbus::DbusService::Create(*bus_, [this] { bus_bridge_->Kick(); }, *commands_,
+                                           ManagerDbusState(PolicyWans()));
   if (!service) return tl::unexpected(service.error());
   dbus_ = std::move(*service);
   return {};
@@ -455,7 +511,7 @@ void Daemon::Reload() {
   config_ = *config;
   ++config_generation_;
   Logger::SetMaxLevel(config_.log_level);
-  if (dbus_) dbus_->SetAccessGroup(config_.dbus_access.access_group);
+  ApplyPermissions();
   last_reload_result_ = "applied";
   kLog.Notice("configuration {} applied", config_generation_);
   notifier_.Status("running");
@@ -525,10 +581,7 @@ void Daemon::PublishState() {
     dbus_->PublishWans(wans);
     std::optional<dbus::AlertRelayProperties> relay;
     if (alerts_) relay = dbus::AlertRelayPropertiesFromStatus(alerts_->Status());
-    dbus_->PublishAlertRelay(relay, [this](const std::string& submission) {
-      if (alerts_) return alerts_->HandleSubmission(submission);
-      return std::string(R"({"ok": false, "error": "busy", "message": "the relay stopped", "retryable": true})");
-    });
+    dbus_->PublishAlertRelay(relay);
   }
   if (!status_writer_) return;
   if (auto written = status_writer_->Write(BuildStatus(policy_wans)); !written) {

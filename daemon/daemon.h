@@ -53,6 +53,12 @@ namespace policy {
 class PolicyController;
 }  // namespace policy
 
+namespace control {
+class AuditLog;
+class CommandExecutor;
+struct CommandTarget;
+}  // namespace control
+
 class SdbusAsioBridge;
 namespace dbus {
 class DbusService;
@@ -82,6 +88,10 @@ class Daemon {
   void StartAlerts();
   nlohmann::json AlertsStatus() const;
   relay::SocketOptions AlertSocketOptions() const;  // from [alerts], common to every session
+  // The command layer: the audit log, the permission table, the executor every transport calls.
+  void StartCommands();
+  control::CommandTarget CommandTargets();
+  void ApplyPermissions();  // [control] and [dbus] access_group, at start and after each reload
   Result<void> StartDbus();
   // `wans`: PolicyWans(), computed once per publication (it reads lane counters from the kernel).
   dbus::ManagerProperties ManagerDbusState(const nlohmann::json& wans) const;
@@ -119,6 +129,8 @@ class Daemon {
   std::unique_ptr<policy::PolicyController> policy_;  // [[wan]]/[policy]: a path per traffic class
   std::unique_ptr<relay::AlertRelay> alerts_;  // the alert relay, when [alerts] is enabled
   std::string alerts_error_;                   // why it is not running, when it should be
+  std::unique_ptr<control::AuditLog> audit_;              // STATE_DIR/audit.sqlite; null: not openable
+  std::unique_ptr<control::CommandExecutor> commands_;  // outlives every transport below
   std::unique_ptr<dbus::DbusService> dbus_;  // org.uplinkd1
   uint64_t started_unix_ = 0;
   std::string inference_error_;  // why the worker is not running, when it should be
