@@ -1,5 +1,7 @@
 #include "modem/modem_fleet.h"
 
+#include <fmt/format.h>
+
 namespace uplinkd::modem {
 
 ModemFleet::ModemFleet(std::vector<ModemProfile> profiles, ModemSupervisor::Dependencies dependencies,
@@ -60,6 +62,30 @@ ModemSupervisor* ModemFleet::Find(const std::string& name) {
     if (supervisor->profile().name == name) return supervisor.get();
   }
   return nullptr;
+}
+
+Result<ModemSupervisor*> ModemFleet::Named(const std::string& name) {
+  if (ModemSupervisor* supervisor = Find(name)) return supervisor;
+  // The name comes from outside: quoted and escaped.
+  return MakeError(ErrorCode::kNotFound, fmt::format("no [[modem]] named {:?} is configured", name));
+}
+
+Result<void> ModemFleet::Resume(const std::string& name) {
+  auto supervisor = Named(name);
+  if (!supervisor) return tl::unexpected(supervisor.error());
+  return (*supervisor)->ResumeAfterOperator();
+}
+
+Result<void> ModemFleet::Reconnect(const std::string& name) {
+  auto supervisor = Named(name);
+  if (!supervisor) return tl::unexpected(supervisor.error());
+  return (*supervisor)->Reconnect();
+}
+
+Result<void> ModemFleet::Reset(const std::string& name) {
+  auto supervisor = Named(name);
+  if (!supervisor) return tl::unexpected(supervisor.error());
+  return (*supervisor)->Reset();
 }
 
 std::vector<ModemWanState> ModemFleet::States() const {

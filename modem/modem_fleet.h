@@ -26,11 +26,18 @@ class ModemFleet {
   void Shutdown();
 
   ModemSupervisor* Find(const std::string& name);
+
+  // Operator actions on the modem with this configured name (see ModemSupervisor): kNotFound for
+  // a name no [[modem]] has; the supervisor's own refusal otherwise. Nothing changes on error.
+  Result<void> Resume(const std::string& name);
+  Result<void> Reconnect(const std::string& name);
+  Result<void> Reset(const std::string& name);
   std::vector<ModemWanState> States() const;
 
  private:
   void OnModemUpdated(const ModemInfo& info);
   void OnModemRemoved(const std::string& path);
+  Result<ModemSupervisor*> Named(const std::string& name);
 
   ModemSupervisor::Dependencies dependencies_;
   std::vector<std::unique_ptr<ModemSupervisor>> supervisors_;

@@ -174,147 +174,172 @@ void ModemSupervisor::Reconcile() {
     Publish();
     return;
   }
-  // A wait on the modem's own progress (registration, a transition) that must end in time.
-  std::string waiting_for;
-  std::chrono::milliseconds wait_limit{0};
-  [&] {
-    // 1. A Wan that stopped being usable goes down first, and is published at once.
-    if (state_.wan_up) {
-      if (!WanStillUsable()) {
-        const BearerInfo* bearer = ActiveBearer();
-        std::string reason;
-        if (!RegisteredForData()) {
-          reason = fmt::format("registration lost ({})", RegistrationStateName(info_.registration));
-        } else if (bearer && !bearer->connection_error_name.empty()) {
-          reason = fmt::format("bearer disconnected: {} {}", bearer->connection_error_name,
-                               bearer->connection_error_message);
-        } else {
-          reason = "bearer disconnected";
-        }
-        MarkWanDown(reason, true);
-        ArmBackoff(recovery_.DelayAfterDrop());
-      } else {
-        ClearExpectation();  // whatever we were waiting to see, the Wan is up
-        if (ip_client_) return;  // the helper owns the configuration and reports its changes
-        const BearerInfo* bearer = ActiveBearer();
-        bool changed = bearer->interface != state_.interface ||
-                       (bearer->ipv4_method == BearerIpMethod::kStatic && bearer->ipv4 != state_.ipv4) ||
-                       (bearer->ipv6_method == BearerIpMethod::kStatic && bearer->ipv6 != state_.ipv6);
-        if (changed) ApplyBearer(*bearer);
-        return;
+  BoundWait(NextStep());
+  Publish();
+}
+
+// The phases in order; the first that decides ends the turn. Only the last may leave a wait on
+// the modem's own progress.
+std::optional<ModemSupervisor::ModemWait> ModemSupervisor::NextStep() {
+  if (KeepOrDropWan()) return std::nullopt;
+  if (StopOrphanedIpClient()) return std::nullopt;
+  if (HeldForOperator()) return std::nullopt;
+  if (AdoptConnectedBearer()) return std::nullopt;
+  if (AwaitingModemManager()) return std::nullopt;
+  if (info_.state == ModemState::kFailed) {
+    HandleFailedState();
+    return std::nullopt;
+  }
+  sim_missing_reported_ = false;
+  if (WaitingOutBackoff()) return std::nullopt;
+  return AdvanceModemState();
+}
+
+// 1. A Wan that stopped being usable goes down first, and is published at once; one still usable
+// follows its bearer's configuration.
+bool ModemSupervisor::KeepOrDropWan() {
+  if (!state_.wan_up) return false;
+  if (!WanStillUsable()) {
+    const BearerInfo* bearer = ActiveBearer();
+    std::string reason;
+    if (!RegisteredForData()) {
+      reason = fmt::format("registration lost ({})", RegistrationStateName(info_.registration));
+    } else if (bearer && !bearer->connection_error_name.empty()) {
+      reason = fmt::format("bearer disconnected: {} {}", bearer->connection_error_name,
+                           bearer->connection_error_message);
+    } else {
+      reason = "bearer disconnected";
+    }
+    MarkWanDown(reason, true);
+    ArmBackoff(recovery_.DelayAfterDrop());
+    return false;
+  }
+  ClearExpectation();  // whatever we were waiting to see, the Wan is up
+  if (ip_client_) return true;  // the helper owns the configuration and reports its changes
+  const BearerInfo* bearer = ActiveBearer();
+  bool changed = bearer->interface != state_.interface ||
+                 (bearer->ipv4_method == BearerIpMethod::kStatic && bearer->ipv4 != state_.ipv4) ||
+                 (bearer->ipv6_method == BearerIpMethod::kStatic && bearer->ipv6 != state_.ipv6);
+  if (changed) ApplyBearer(*bearer);
+  return true;
+}
+
+// 1b. A DHCP client or pppd whose bearer is gone stops (the Wan, if it was up, is down by now);
+// one that was still configuring counts as a failed attempt.
+bool ModemSupervisor::StopOrphanedIpClient() {
+  if (!ip_client_) return false;
+  const BearerInfo* served = info_.FindBearer(ip_client_bearer_);
+  if (served && served->connected && RegisteredForData()) return false;
+  std::string what = IpClientWhat();
+  bool was_configuring = !ip_lease_;
+  StopIpClient();
+  if (!was_configuring) return false;
+  Fail(fmt::format("bearer lost while waiting for the {}", what), true);
+  return true;
+}
+
+// 2. Stopped for an operator (PIN rejected, PUK, unreadable secret, unsupported bearer), unless
+// the SIM was unlocked from outside.
+bool ModemSupervisor::HeldForOperator() {
+  if (!hold_) return false;
+  bool unlocked = info_.state != ModemState::kLocked && info_.state != ModemState::kFailed &&
+                  info_.state != ModemState::kUnknown && info_.state != ModemState::kInitializing;
+  if (hold_->clears_when_unlocked && unlocked) {
+    log_.Notice("{}: SIM unlocked from outside; resuming", profile_.name);
+    hold_.reset();
+    state_.last_error.clear();
+    return false;
+  }
+  SetPhase(SupervisorPhase::kNeedsOperator);
+  return true;
+}
+
+// 3. A connected bearer (ours, one found connected at adoption, or one that a connect we had
+// given up on brought up after all) becomes the Wan as soon as ModemManager shows it, even
+// while a back-off or our own connect's answer is still pending.
+bool ModemSupervisor::AdoptConnectedBearer() {
+  if (operation_ != Operation::kNone && operation_ != Operation::kConnect) return false;
+  if (!RegisteredForData()) return false;
+  const BearerInfo* bearer = ActiveBearer();
+  if (!bearer || !bearer->connected || bearer->path == abandoned_bearer_) return false;
+  ApplyBearer(*bearer);
+  return true;
+}
+
+// 4. An answer is outstanding, or the effect of the last one has not shown yet.
+bool ModemSupervisor::AwaitingModemManager() {
+  if (operation_ != Operation::kNone) return true;
+  if (!expectation_) return false;
+  if (!expectation_->met(info_)) return true;
+  ClearExpectation();
+  return false;
+}
+
+// 6. Waiting out a back-off (5., a failed modem, is HandleFailedState).
+bool ModemSupervisor::WaitingOutBackoff() {
+  if (!backoff_timer_.armed()) return false;
+  SetPhase(cycling_ ? SupervisorPhase::kCycling : resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kBackingOff);
+  return true;
+}
+
+// 7. The next step the modem's own state calls for, or a bounded wait for it to move.
+std::optional<ModemSupervisor::ModemWait> ModemSupervisor::AdvanceModemState() {
+  switch (info_.state) {
+    case ModemState::kLocked:
+      HandleLock();
+      return std::nullopt;
+    case ModemState::kDisabled:
+      StartEnable(true);
+      return std::nullopt;
+    case ModemState::kEnabled:
+    case ModemState::kSearching:
+    case ModemState::kRegistered:
+      if (!signal_setup_done_) StartSignalSetup();
+      if (RegistrationUsableForConnect()) {
+        StartConnect();
+        return std::nullopt;
       }
-    }
-    // 1b. A DHCP client or pppd whose bearer is gone stops (the Wan, if it was up, is down by now).
-    if (ip_client_) {
-      const BearerInfo* served = info_.FindBearer(ip_client_bearer_);
-      if (!served || !served->connected || !RegisteredForData()) {
-        std::string what = IpClientWhat();
-        bool was_configuring = !ip_lease_;
-        StopIpClient();
-        if (was_configuring) {
-          Fail(fmt::format("bearer lost while waiting for the {}", what), true);
-          return;
-        }
+      SetPhase(SupervisorPhase::kWaitingForRegistration);
+      if (info_.registration == RegistrationState::kDenied) {
+        state_.last_error = "registration denied by the network";
+      } else if (info_.registration == RegistrationState::kRoaming) {
+        state_.last_error = "registered roaming, and the profile does not allow roaming";
       }
-    }
-    // 2. Stopped for an operator (PIN rejected, PUK, unreadable secret, unsupported bearer).
-    if (hold_) {
-      bool unlocked = info_.state != ModemState::kLocked && info_.state != ModemState::kFailed &&
-                      info_.state != ModemState::kUnknown && info_.state != ModemState::kInitializing;
-      if (hold_->clears_when_unlocked && unlocked) {
-        log_.Notice("{}: SIM unlocked from outside; resuming", profile_.name);
-        hold_.reset();
-        state_.last_error.clear();
-      } else {
-        SetPhase(SupervisorPhase::kNeedsOperator);
-        return;
-      }
-    }
-    // 3. A connected bearer (ours, one found connected at adoption, or one that a connect we had
-    // given up on brought up after all) becomes the Wan as soon as ModemManager shows it, even
-    // while a back-off or our own connect's answer is still pending.
-    if ((operation_ == Operation::kNone || operation_ == Operation::kConnect) && RegisteredForData()) {
-      const BearerInfo* bearer = ActiveBearer();
-      if (bearer && bearer->connected && bearer->path != abandoned_bearer_) {
-        ApplyBearer(*bearer);
-        return;
-      }
-    }
-    // 4. An answer is outstanding, or the effect of the last one has not shown yet.
-    if (operation_ != Operation::kNone) return;
-    if (expectation_) {
-      if (!expectation_->met(info_)) return;
-      ClearExpectation();
-    }
-    // 5. SIM missing or modem failed.
-    if (info_.state == ModemState::kFailed) {
-      HandleFailedState();
-      return;
-    }
-    sim_missing_reported_ = false;
-    // 6. Waiting out a back-off.
-    if (backoff_timer_.armed()) {
-      SetPhase(cycling_ ? SupervisorPhase::kCycling
-                        : resetting_ ? SupervisorPhase::kResetting : SupervisorPhase::kBackingOff);
-      return;
-    }
-    switch (info_.state) {
-      case ModemState::kLocked:
-        HandleLock();
-        return;
-      case ModemState::kDisabled:
-        StartEnable(true);
-        return;
-      case ModemState::kEnabled:
-      case ModemState::kSearching:
-      case ModemState::kRegistered:
-        if (!signal_setup_done_) StartSignalSetup();
-        if (RegistrationUsableForConnect()) {
-          StartConnect();
-          return;
-        }
-        SetPhase(SupervisorPhase::kWaitingForRegistration);
-        if (info_.registration == RegistrationState::kDenied) {
-          state_.last_error = "registration denied by the network";
-        } else if (info_.registration == RegistrationState::kRoaming) {
-          state_.last_error = "registered roaming, and the profile does not allow roaming";
-        }
-        waiting_for = "a usable registration";
-        wait_limit = profile_.recovery.registration_timeout;
-        return;
-      case ModemState::kConnecting:
-      case ModemState::kConnected:
-      case ModemState::kDisconnecting:
-        // Someone else's connect, or our bearer is not described yet: wait for the next update.
-        SetPhase(SupervisorPhase::kConnecting);
-        waiting_for = fmt::format("the modem to leave state {}", ModemStateName(info_.state));
-        wait_limit = profile_.recovery.connect_timeout;
-        return;
-      case ModemState::kFailed:
-      case ModemState::kUnknown:
-      case ModemState::kInitializing:
-      case ModemState::kEnabling:
-      case ModemState::kDisabling:
-        SetPhase(cycling_ ? SupervisorPhase::kCycling : SupervisorPhase::kEnabling);
-        waiting_for = fmt::format("the modem to leave state {}", ModemStateName(info_.state));
-        wait_limit = profile_.recovery.connect_timeout;
-        return;
-    }
-  }();
-  if (waiting_for.empty()) {
+      return ModemWait{"a usable registration", profile_.recovery.registration_timeout};
+    case ModemState::kConnecting:
+    case ModemState::kConnected:
+    case ModemState::kDisconnecting:
+      // Someone else's connect, or our bearer is not described yet: wait for the next update.
+      SetPhase(SupervisorPhase::kConnecting);
+      return ModemWait{fmt::format("the modem to leave state {}", ModemStateName(info_.state)),
+                       profile_.recovery.connect_timeout};
+    case ModemState::kFailed:
+    case ModemState::kUnknown:
+    case ModemState::kInitializing:
+    case ModemState::kEnabling:
+    case ModemState::kDisabling:
+      SetPhase(cycling_ ? SupervisorPhase::kCycling : SupervisorPhase::kEnabling);
+      return ModemWait{fmt::format("the modem to leave state {}", ModemStateName(info_.state)),
+                       profile_.recovery.connect_timeout};
+  }
+  return std::nullopt;
+}
+
+// Waiting on the modem is bounded too: a modem stuck in a transition counts as a failure.
+void ModemSupervisor::BoundWait(const std::optional<ModemWait>& wait) {
+  if (!wait) {
     wait_timer_.Cancel();
     wait_reason_.clear();
-  } else if (!wait_timer_.armed() || waiting_for != wait_reason_) {
-    // Waiting on the modem is bounded too: a modem stuck in a transition counts as a failure.
-    wait_reason_ = waiting_for;
-    wait_timer_ = deps_.scheduler->RunAfter(wait_limit, Guard([this, waiting_for, wait_limit] {
-      wait_timer_ = TimerHandle();
-      wait_reason_.clear();
-      Fail(fmt::format("waited {} s for {}", wait_limit.count() / 1000, waiting_for), true);
-      Reconcile();
-    }));
+    return;
   }
-  Publish();
+  if (wait_timer_.armed() && wait->what == wait_reason_) return;
+  wait_reason_ = wait->what;
+  wait_timer_ = deps_.scheduler->RunAfter(wait->limit, Guard([this, what = wait->what, limit = wait->limit] {
+    wait_timer_ = TimerHandle();
+    wait_reason_.clear();
+    Fail(fmt::format("waited {} s for {}", limit.count() / 1000, what), true);
+    Reconcile();
+  }));
 }
 
 void ModemSupervisor::HandleFailedState() {
@@ -512,13 +537,15 @@ void ModemSupervisor::StartConnect() {
                       }));
 }
 
-void ModemSupervisor::StartReset() {
+void ModemSupervisor::StartReset(bool by_operator) {
   operation_ = Operation::kReset;
   resetting_ = true;
   SetPhase(SupervisorPhase::kResetting);
-  ++state_.counters.resets;
-  log_.Warning("{}: resetting the modem", profile_.name);
-  Emit(ModemEventKind::kEscalatedReset, "Modem.Reset after repeated failures");
+  if (!by_operator) {
+    ++state_.counters.resets;
+    log_.Warning("{}: resetting the modem", profile_.name);
+    Emit(ModemEventKind::kEscalatedReset, "Modem.Reset after repeated failures");
+  }
   deps_.edge->Reset(path_, profile_.recovery.call_timeout, Guard([this](ModemCallResult<void> result) {
     operation_ = Operation::kNone;
     if (result) {
@@ -881,21 +908,99 @@ void ModemSupervisor::ClearExpectation() {
   expectation_timer_.Cancel();
 }
 
+const char* ModemSupervisor::OperationName(Operation operation) {
+  switch (operation) {
+    case Operation::kNone: return "no";
+    case Operation::kSendPin: return "SIM-PIN";
+    case Operation::kEnable: return "enable";
+    case Operation::kDisable: return "disable";
+    case Operation::kConnect: return "connect";
+    case Operation::kDisconnect: return "disconnect";
+    case Operation::kReset: return "reset";
+  }
+  return "unknown";
+}
+
+Result<void> ModemSupervisor::CheckOperatorAction(const char* action) const {
+  auto refuse = [&](const std::string& why) {
+    return MakeError(ErrorCode::kUnavailable, fmt::format("{}: cannot {} now: {}", profile_.name, action, why));
+  };
+  if (path_.empty()) return refuse(resetting_ ? "the modem is resetting (off the bus)" : "the modem is absent");
+  if (operation_ != Operation::kNone) {
+    return refuse(fmt::format("a {} call is under way; try again after its answer", OperationName(operation_)));
+  }
+  if (resetting_) return refuse("a reset is under way");
+  if (cycling_) return refuse("a disable/enable cycle is under way");
+  return {};
+}
+
 Result<void> ModemSupervisor::ResumeAfterOperator() {
-  if (!hold_) return {};
+  if (auto ready = CheckOperatorAction("resume"); !ready) return ready;
+  if (!hold_) {
+    if (state_.phase == SupervisorPhase::kNeedsOperator) {
+      return MakeError(ErrorCode::kRejected, fmt::format("{}: {}: nothing to resume; uplinkd goes on by itself as soon "
+                                                         "as ModemManager reports it fixed",
+                                                         profile_.name, state_.last_error));
+    }
+    return MakeError(ErrorCode::kRejected, fmt::format("{} is not waiting for an operator (phase {})", profile_.name,
+                                                       SupervisorPhaseName(state_.phase)));
+  }
   if (rejected_pin_hash_ && info_.state == ModemState::kLocked && info_.unlock_required == SimLock::kSimPin) {
     auto pin = deps_.read_secret(profile_.pin_file);
-    if (!pin) return tl::unexpected(pin.error());
+    if (!pin) {
+      return MakeError(ErrorCode::kRejected, fmt::format("{}: cannot read the SIM PIN: {}", profile_.name,
+                                                         Describe(pin.error())));
+    }
     if (std::hash<std::string>{}(*pin) == *rejected_pin_hash_) {
       return MakeError(ErrorCode::kRejected,
                        fmt::format("{} still holds the PIN the SIM rejected; fix it first", profile_.pin_file));
     }
   }
   log_.Notice("{}: resumed by the operator", profile_.name);
+  Emit(ModemEventKind::kOperatorResume, "resumed by the operator after: " + hold_->message);
   hold_.reset();
   state_.last_error.clear();
   recovery_.OnSuccess();
   backoff_timer_.Cancel();
+  Reconcile();
+  return {};
+}
+
+Result<void> ModemSupervisor::Reconnect() {
+  if (auto ready = CheckOperatorAction("reconnect"); !ready) return ready;
+  if (hold_ || state_.phase == SupervisorPhase::kNeedsOperator) {
+    return MakeError(ErrorCode::kRejected, fmt::format("{} waits for an operator ({}); fix that and resume it instead",
+                                                       profile_.name, state_.last_error));
+  }
+  log_.Notice("{}: reconnect requested by the operator", profile_.name);
+  Emit(ModemEventKind::kOperatorReconnect, "the operator asked to reconnect");
+  // An operator's request is not a failure: back-off and escalation start afresh.
+  recovery_.OnSuccess();
+  backoff_timer_.Cancel();
+  ClearExpectation();
+  const BearerInfo* bearer = ActiveBearer();
+  std::string bearer_path = bearer ? bearer->path : ip_client_bearer_;
+  if (state_.wan_up) MarkWanDown("reconnect requested by the operator", false, SupervisorPhase::kConnecting);
+  StopIpClient();
+  // Disconnected and marked abandoned, so the old bearer is not adopted again before it is gone.
+  if (!bearer_path.empty()) AbandonBearer(bearer_path);
+  SetPhase(SupervisorPhase::kConnecting);
+  Reconcile();
+  return {};
+}
+
+Result<void> ModemSupervisor::Reset() {
+  if (auto ready = CheckOperatorAction("reset"); !ready) return ready;
+  log_.Notice("{}: Modem.Reset requested by the operator", profile_.name);
+  Emit(ModemEventKind::kOperatorReset, "the operator asked for Modem.Reset");
+  recovery_.OnSuccess();
+  backoff_timer_.Cancel();
+  ClearExpectation();
+  // The bearer stays connected until the modem drops off the bus: not to be adopted again.
+  if (const BearerInfo* bearer = ActiveBearer()) abandoned_bearer_ = bearer->path;
+  if (state_.wan_up) MarkWanDown("reset requested by the operator", false, SupervisorPhase::kResetting);
+  StopIpClient();
+  StartReset(/*by_operator=*/true);
   Reconcile();
   return {};
 }

@@ -58,9 +58,20 @@ class ModemSupervisor {
   // The bound modem's object went away.
   void OnModemRemoved();
 
+  // Operator actions (the command layer calls them through the fleet). Each refuses with a
+  // message that says why, changing nothing, while the modem is absent or a call, a reset or a
+  // disable/enable cycle is under way; when it accepts, it emits a kOperator* event.
+  //
   // An operator fixed what the supervisor stopped for (PIN file, SIM, APN password file, ...).
-  // Refuses while the PIN file still holds the PIN that the SIM already rejected.
+  // Refuses while the PIN file still holds the PIN that the SIM already rejected, and when
+  // nothing waits for an operator.
   Result<void> ResumeAfterOperator();
+  // Drops the bearer (the Wan goes down at once) and connects again now. Neither a failure nor a
+  // bearer drop: back-off and escalation start afresh. Refused while stopped for an operator.
+  Result<void> Reconnect();
+  // Modem.Reset now; the modem drops off the bus and is bound again at its new path, as after an
+  // escalation reset (not counted as one). Back-off and escalation start afresh.
+  Result<void> Reset();
 
   // Daemon shutdown: removes the addresses this supervisor put on the interface and stops its
   // timers. The bearer stays connected, so a restarted daemon adopts it without a new attach.
@@ -71,9 +82,26 @@ class ModemSupervisor {
 
  private:
   enum class Operation { kNone, kSendPin, kEnable, kDisable, kConnect, kDisconnect, kReset };
+  static const char* OperationName(Operation operation);
+  // Refuses an operator action while the modem is absent or something is under way.
+  Result<void> CheckOperatorAction(const char* action) const;
 
-  // The one place that decides what to do next from the current snapshot.
+  // The one place that decides what to do next from the current snapshot: NextStep() runs the
+  // phases in order; each step returns true when it decided (the turn ends there).
   void Reconcile();
+  struct ModemWait {
+    std::string what;  // "a usable registration"
+    std::chrono::milliseconds limit{0};
+  };
+  std::optional<ModemWait> NextStep();
+  bool KeepOrDropWan();
+  bool StopOrphanedIpClient();
+  bool HeldForOperator();
+  bool AdoptConnectedBearer();
+  bool AwaitingModemManager();
+  bool WaitingOutBackoff();
+  std::optional<ModemWait> AdvanceModemState();
+  void BoundWait(const std::optional<ModemWait>& wait);
   void Publish();
   void Emit(ModemEventKind kind, std::string message);
   void SetPhase(SupervisorPhase phase) { state_.phase = phase; }
@@ -93,7 +121,8 @@ class ModemSupervisor {
   void StartSendPin(const std::string& pin);
   void StartEnable(bool enable);
   void StartConnect();
-  void StartReset();
+  // `by_operator`: asked for, not an escalation (no escalation counter or event).
+  void StartReset(bool by_operator = false);
   void StartSignalSetup();
   void ApplyBearer(const BearerInfo& bearer);
   Result<void> ApplyStaticConfig(const BearerInfo& bearer);

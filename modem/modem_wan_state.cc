@@ -78,6 +78,9 @@ const char* ModemEventKindName(ModemEventKind kind) {
     case ModemEventKind::kModemVanished: return "modem-vanished";
     case ModemEventKind::kModemAdopted: return "modem-adopted";
     case ModemEventKind::kUnsupportedBearer: return "unsupported-bearer";
+    case ModemEventKind::kOperatorResume: return "operator-resume";
+    case ModemEventKind::kOperatorReconnect: return "operator-reconnect";
+    case ModemEventKind::kOperatorReset: return "operator-reset";
   }
   return "?";
 }

@@ -135,6 +135,10 @@ enum class ModemEventKind {
   kModemVanished,
   kModemAdopted,
   kUnsupportedBearer,  // a bearer method uplinkd cannot configure (no helper for it)
+  // An operator asked (through the command layer) and the supervisor accepted.
+  kOperatorResume,
+  kOperatorReconnect,
+  kOperatorReset,
 };
 
 struct ModemEvent {

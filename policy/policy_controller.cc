@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "base/logger.h"
 #include "policy/lane_layout.h"
 #include "policy/policy_nft_table.h"
@@ -115,6 +117,115 @@ PolicyController::WanRuntime* PolicyController::FindByModem(const std::string& m
   return nullptr;
 }
 
+PolicyController::WanRuntime* PolicyController::FindWan(const std::string& name) {
+  for (auto& wan : wans_) {
+    if (wan->config->name == name) return wan.get();
+  }
+  return nullptr;
+}
+
+const PolicyController::WanRuntime* PolicyController::FindWan(const std::string& name) const {
+  for (const auto& wan : wans_) {
+    if (wan->config->name == name) return wan.get();
+  }
+  return nullptr;
+}
+
+Result<void> PolicyController::SetAdministrativeState(const std::string& name, bool up) {
+  WanRuntime* wan = FindWan(name);
+  // The name comes from outside: quoted and escaped.
+  if (!wan) return MakeError(ErrorCode::kNotFound, fmt::format("no [[wan]] named {:?} is configured", name));
+  if (wan->admin_up == up) return {};
+  wan->admin_up = up;
+  kLog.Notice("{} administratively {} by the operator", name, up ? "up" : "down");
+  Reevaluate();
+  return {};
+}
+
+Result<void> PolicyController::PinClass(TrafficClass traffic_class, const std::string& name,
+                                        std::chrono::seconds duration) {
+  if (Index(traffic_class) >= kTrafficClassCount) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("unknown traffic class {}", static_cast<unsigned>(Index(traffic_class))));
+  }
+  if (!FindWan(name)) return MakeError(ErrorCode::kNotFound, fmt::format("no [[wan]] named {:?} is configured", name));
+  if (duration < kMinPinDuration || duration > kMaxPinDuration) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("a pin lasts {} s to {} s, not {} s", kMinPinDuration.count(), kMaxPinDuration.count(),
+                                 duration.count()));
+  }
+  auto& pin = pins_[Index(traffic_class)];
+  pin.reset();  // cancels a replaced pin's expiry
+  pin.emplace();
+  pin->wan = name;
+  pin->expires_at = deps_.scheduler->Now() + duration;
+  pin->expiry = deps_.scheduler->RunAfter(duration, [this, traffic_class] { ExpirePin(traffic_class); });
+  kLog.Notice("{} pinned to {} for {} s by the operator", TrafficClassName(traffic_class), name, duration.count());
+  Reevaluate();
+  return {};
+}
+
+Result<void> PolicyController::UnpinClass(TrafficClass traffic_class) {
+  if (Index(traffic_class) >= kTrafficClassCount) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("unknown traffic class {}", static_cast<unsigned>(Index(traffic_class))));
+  }
+  auto& pin = pins_[Index(traffic_class)];
+  if (!pin) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("{} is not pinned", TrafficClassName(traffic_class)));
+  }
+  kLog.Notice("{} unpinned from {} by the operator", TrafficClassName(traffic_class), pin->wan);
+  pin.reset();
+  Reevaluate();
+  return {};
+}
+
+void PolicyController::ExpirePin(TrafficClass traffic_class) {
+  auto& pin = pins_[Index(traffic_class)];
+  if (!pin) return;
+  kLog.Notice("{}: the pin to {} expired", TrafficClassName(traffic_class), pin->wan);
+  pin.reset();  // drops this very timer's handle: inert once fired
+  Reevaluate();
+}
+
+ClassPins PolicyController::ActivePins() const {
+  ClassPins pins;
+  for (TrafficClass traffic_class : kTrafficClasses) {
+    if (const auto& pin = pins_[Index(traffic_class)]) pins[traffic_class] = pin->wan;
+  }
+  return pins;
+}
+
+std::vector<WanAdministrativeState> PolicyController::AdministrativeStates() const {
+  std::vector<WanAdministrativeState> states;
+  for (const auto& wan : wans_) states.push_back({wan->config->name, wan->admin_up});
+  return states;
+}
+
+bool PolicyController::AdministrativelyUp(const std::string& name) const {
+  const WanRuntime* wan = FindWan(name);
+  return wan && wan->admin_up;
+}
+
+std::vector<ClassPinStatus> PolicyController::Pins() const {
+  std::vector<ClassPinStatus> pins;
+  SteadyTime now = deps_.scheduler->Now();
+  for (TrafficClass traffic_class : kTrafficClasses) {
+    const auto& pin = pins_[Index(traffic_class)];
+    if (!pin) continue;
+    ClassPinStatus status;
+    status.traffic_class = traffic_class;
+    status.wan = pin->wan;
+    status.expires_at = pin->expires_at;
+    if (pin->expires_at > now) {
+      status.remaining = std::chrono::ceil<std::chrono::seconds>(pin->expires_at - now);
+    }
+    status.active = decision_ && decision_->path(traffic_class).operator_pinned;
+    pins.push_back(std::move(status));
+  }
+  return pins;
+}
+
 const PolicyController::LinkState* PolicyController::FindLink(const std::string& name) const {
   if (name.empty()) return nullptr;
   for (const auto& [index, state] : links_) {
@@ -204,6 +315,7 @@ WanFacts PolicyController::FactsOf(const WanRuntime& wan) const {
   WanFacts facts;
   facts.link_up = LinkUp(wan);
   facts.bearer_up = wan.bearer_up;
+  facts.admin_up = wan.admin_up;
   if (wan.tracker) {
     facts.health = wan.health;
   } else {
@@ -317,7 +429,8 @@ void PolicyController::EvaluateOnce() {
   FeedTrackers();
   std::map<std::string, WanFacts> facts;
   for (const auto& wan : wans_) facts[wan->config->name] = FactsOf(*wan);
-  Decision next = PolicyEngine::Decide(config_, facts, decision_ ? &*decision_ : nullptr, deps_.scheduler->Now());
+  Decision next =
+      PolicyEngine::Decide(config_, facts, decision_ ? &*decision_ : nullptr, deps_.scheduler->Now(), ActivePins());
   bool decision_changed = next.changed();
   for (TrafficClass traffic_class : next.changed_classes) {
     const auto& before = decision_->path(traffic_class);
@@ -438,7 +551,8 @@ nlohmann::json PolicyController::WansJson() const {
         {"probes_sent", facts.health.probes_sent},
         {"probes_lost", facts.health.probes_lost},
         {"probe_bytes", facts.health.probe_bytes},
-        {"reason", facts.health.reason},
+        {"admin_state", wan->admin_up ? "up" : "down"},
+        {"reason", wan->admin_up ? facts.health.reason : "administratively down"},
         {"table", wan->config->table},
         {"mark", wan->config->mark},
         {"priority", wan->config->priority},
@@ -531,7 +645,12 @@ nlohmann::json PolicyController::PathsJson() const {
         {"wan", path.wans.empty() ? nlohmann::json(nullptr) : nlohmann::json(path.wans.front().wan)},
         {"wans", wans},
         {"reason", path.reason},
+        {"pin", nullptr},
     };
+  }
+  for (const auto& pin : Pins()) {
+    paths[TrafficClassName(pin.traffic_class)]["pin"] = {
+        {"wan", pin.wan}, {"remaining_s", pin.remaining.count()}, {"active", pin.active}};
   }
   paths["conntrack_deleted"] = conntrack_deleted_;
   return paths;

@@ -9,6 +9,8 @@
 //                       each health sample feeds the Wan's ShaperRateController, LanePlanner
 //                       turns rate and health into a tree after every evaluation
 // Start() reconciles (replaces what a crashed predecessor left); Stop() removes what it owns.
+#include <array>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.h"
 #include "base/scheduler.h"
 #include "net/conntrack_edge.h"
 #include "net/netlink_monitor.h"
@@ -50,8 +53,28 @@ struct WanEndpoint {
   friend bool operator==(const WanEndpoint&, const WanEndpoint&) = default;
 };
 
+// An operator's pin of a traffic class to a Wan (PinClass), as status shows it.
+struct ClassPinStatus {
+  TrafficClass traffic_class = TrafficClass::kManagement;
+  std::string wan;
+  SteadyTime expires_at{};
+  std::chrono::seconds remaining{0};  // rounded up, 0 at expiry
+  bool active = false;  // the class rides the pinned Wan now (false: that Wan is unusable)
+  friend bool operator==(const ClassPinStatus&, const ClassPinStatus&) = default;
+};
+
+struct WanAdministrativeState {
+  std::string wan;
+  bool up = true;  // false: "wan down", unusable for every class
+  friend bool operator==(const WanAdministrativeState&, const WanAdministrativeState&) = default;
+};
+
 class PolicyController {
  public:
+  // Bounds of a pin's duration.
+  static constexpr std::chrono::seconds kMinPinDuration{1};
+  static constexpr std::chrono::seconds kMaxPinDuration{7 * 24 * 3600};
+
   struct Dependencies {
     Scheduler* scheduler = nullptr;
     net::RoutingEdge* routing = nullptr;
@@ -85,6 +108,27 @@ class PolicyController {
   void OnLink(const net::LinkEvent& event);
   void OnAddress(const net::AddressEvent& event);
 
+  // Operator actions (the command layer calls them). Each decides again at once, in the same
+  // loop turn, and reports through on_change; a refusal (kNotFound for an unknown Wan,
+  // kInvalidArgument for a bad class or duration) changes nothing. Before Start() the state is
+  // kept and applies from the first decision.
+  //
+  // An administratively-down Wan is unusable for every class (each leaves it in one decision, no
+  // hold time applies) and its status says "administratively down"; its probes go on, so its
+  // health is known when it comes back up. Setting the state it already has succeeds.
+  Result<void> SetAdministrativeState(const std::string& wan, bool up);
+  // The class takes `wan` while that Wan is usable, whatever hold time and preference say, for
+  // `duration` (kMinPinDuration .. kMaxPinDuration); then the pin ends by itself. A new pin of
+  // the same class replaces the old one.
+  Result<void> PinClass(TrafficClass traffic_class, const std::string& wan, std::chrono::seconds duration);
+  // Ends the class's pin at once; kNotFound when it has none.
+  Result<void> UnpinClass(TrafficClass traffic_class);
+  // Every configured Wan, in config order.
+  std::vector<WanAdministrativeState> AdministrativeStates() const;
+  bool AdministrativelyUp(const std::string& wan) const;  // false also for an unknown Wan
+  // The pins in force, in class order.
+  std::vector<ClassPinStatus> Pins() const;
+
   const std::optional<Decision>& decision() const { return decision_; }
   // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface, "lanes": the
   // shaper's rate, the degraded level, each lane's ceil and counters; null without lanes) and
@@ -114,6 +158,12 @@ class PolicyController {
     WanHealth health;
     std::unique_ptr<ShaperRateController> shaper;  // lanes on and [wan.shaping] given
     std::optional<LanePlan> lane_plan;             // what was last planned (nullopt: no tree)
+    bool admin_up = true;                          // SetAdministrativeState
+  };
+  struct OperatorPin {
+    std::string wan;
+    SteadyTime expires_at{};
+    TimerHandle expiry;
   };
   struct LinkState {
     net::LinkEvent link;
@@ -121,6 +171,10 @@ class PolicyController {
   };
 
   WanRuntime* FindByModem(const std::string& modem);
+  WanRuntime* FindWan(const std::string& name);
+  const WanRuntime* FindWan(const std::string& name) const;
+  ClassPins ActivePins() const;
+  void ExpirePin(TrafficClass traffic_class);
   const LinkState* FindLink(const std::string& name) const;
   bool LinkUp(const WanRuntime& wan) const;
   void FeedTrackers();
@@ -159,6 +213,7 @@ class PolicyController {
   bool evaluating_ = false;
   bool again_ = false;
   TimerHandle recheck_;
+  std::array<std::optional<OperatorPin>, kTrafficClassCount> pins_;
   size_t conntrack_deleted_ = 0;
 };
 

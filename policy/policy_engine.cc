@@ -98,10 +98,21 @@ ClassPath Choose(const PolicyConfig& config, const ClassPolicy& policy, const st
   return {};
 }
 
+// The usable candidate an operator pinned this class to, if any.
+const Candidate* PinnedCandidate(const ClassPins& pins, TrafficClass traffic_class,
+                                 const std::vector<Candidate>& candidates) {
+  auto pin = pins.find(traffic_class);
+  if (pin == pins.end()) return nullptr;
+  for (const auto& candidate : candidates) {
+    if (candidate.wan->name == pin->second && candidate.tier != PolicyEngine::kUnusable) return &candidate;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int PolicyEngine::Tier(const WanFacts& facts) {
-  if (!facts.link_up || !facts.bearer_up) return kUnusable;
+  if (!facts.admin_up || !facts.link_up || !facts.bearer_up) return kUnusable;
   switch (facts.health.state) {
     case WanHealthState::kDown: return kUnusable;
     case WanHealthState::kUp: return facts.health.degraded ? 1 : 0;
@@ -112,7 +123,7 @@ int PolicyEngine::Tier(const WanFacts& facts) {
 }
 
 Decision PolicyEngine::Decide(const PolicyConfig& config, const std::map<std::string, WanFacts>& wans,
-                              const Decision* previous, SteadyTime now) {
+                              const Decision* previous, SteadyTime now, const ClassPins& pins) {
   Decision decision;
   decision.first = previous == nullptr;
   std::vector<Candidate> candidates;
@@ -136,6 +147,10 @@ Decision PolicyEngine::Decide(const PolicyConfig& config, const std::map<std::st
     auto it = decision.usable.find(name);
     return it != decision.usable.end() && it->second;
   };
+  auto admin_down = [&](const std::string& name) {
+    auto it = wans.find(name);
+    return it != wans.end() && !it->second.admin_up;
+  };
   if (previous) {
     for (const auto& [name, was_usable] : previous->usable) {
       if (was_usable && !usable(name)) decision.lost_wans.push_back(name);
@@ -150,13 +165,41 @@ Decision PolicyEngine::Decide(const PolicyConfig& config, const std::map<std::st
     ClassPath& path = decision.paths[Index(traffic_class)];
 
     if (best_tier == kUnusable) {
-      if (before) {
+      // Nothing better exists, but a Wan the operator took down is not kept or chosen while
+      // another is administratively up.
+      bool before_admin_up = before && std::none_of(before->wans.begin(), before->wans.end(),
+                                                    [&](const WeightedWan& wan) { return admin_down(wan.wan); });
+      if (before_admin_up) {
         path = *before;
         path.reason = "no usable Wan; keeping the last path";
-      } else {
-        path = Single(*BestByPriority(candidates, kUnusable), "no usable Wan; first by priority");
-        path.since = now;
+        path.operator_pinned = false;
+        continue;
       }
+      const Candidate* fallback = nullptr;
+      for (const auto& candidate : candidates) {
+        if (admin_down(candidate.wan->name)) continue;
+        if (!fallback || candidate.wan->priority < fallback->wan->priority) fallback = &candidate;
+      }
+      if (!fallback) fallback = BestByPriority(candidates, kUnusable);  // every Wan is down by the operator
+      path = Single(*fallback, "no usable Wan; first by priority");
+      path.since = now;
+      if (before && Names(before->wans) != Names(path.wans)) {
+        decision.changed_classes.push_back(traffic_class);
+      } else if (before) {
+        path.since = before->since;
+      }
+      continue;
+    }
+    // An operator's pin in force overrides hold and preference.
+    if (const Candidate* pinned = PinnedCandidate(pins, traffic_class, candidates)) {
+      path = Single(*pinned, "pinned by the operator");
+      path.operator_pinned = true;
+      if (before && Names(before->wans) == Names(path.wans)) {
+        path.since = before->since;
+        continue;
+      }
+      path.since = now;
+      if (previous) decision.changed_classes.push_back(traffic_class);
       continue;
     }
     ClassPath chosen = Choose(config, policy, candidates, best_tier, before);
@@ -173,7 +216,8 @@ Decision PolicyEngine::Decide(const PolicyConfig& config, const std::map<std::st
     }
     bool through_dead = std::any_of(before->wans.begin(), before->wans.end(),
                                     [&](const WeightedWan& wan) { return !usable(wan.wan); });
-    bool held = now - before->since < config.hold_time;
+    // Hold damps the engine's own moves; the end of an operator's pin is the operator's move.
+    bool held = now - before->since < config.hold_time && !before->operator_pinned;
     if (held && !through_dead) {
       path = *before;
       for (auto& wan : path.wans) {

@@ -12,10 +12,17 @@
 //   - lowest-latency: in the best tier, the lowest RTT (Wans without an RTT last); the current
 //     Wan is kept unless another is faster by latency_margin of its RTT.
 //   - pin: a pinned Wan is used whenever it is usable, whatever its tier.
+//   - operator pin (PinClass, an input beside the facts): while the pinned Wan is usable the
+//     class takes it at once, whatever hold time, tier and preference say; otherwise normal
+//     selection, and the path is not marked operator_pinned (the pin shows as inactive).
+//     Leaving an operator pin (it ended, or its Wan became unusable) is not held either.
+//   - administratively down (WanFacts::admin_up false, "wan down"): unusable for every class,
+//     so every class leaves it in the same decision.
 //   - Hold: a class keeps its path for hold_time after it last moved, unless a Wan on its path
 //     became unusable: moving away from a dead Wan is never delayed.
 //   - No usable Wan at all: the class keeps its previous path (nothing better exists, and the
-//     Wan tables end in unreachable), or, with none, the first Wan by priority.
+//     Wan tables end in unreachable), or, with none, the first Wan by priority; in both cases
+//     never an administratively-down Wan while another Wan is administratively up.
 #include <array>
 #include <map>
 #include <optional>
@@ -32,6 +39,7 @@ namespace uplinkd::policy {
 struct WanFacts {
   bool link_up = false;    // the interface exists, is admin up and has carrier
   bool bearer_up = true;   // modem Wans: the modem layer's wan_up; others: true
+  bool admin_up = true;    // false: an operator took the Wan out of service
   WanHealth health;
   friend bool operator==(const WanFacts&, const WanFacts&) = default;
 };
@@ -46,8 +54,12 @@ struct ClassPath {
   std::vector<WeightedWan> wans;  // one for failover and lowest-latency, several for balance
   SteadyTime since{};             // when this path was chosen
   std::string reason;
+  bool operator_pinned = false;  // the path is an operator's pin, in force (its Wan is usable)
   friend bool operator==(const ClassPath&, const ClassPath&) = default;
 };
+
+// Operator pins: class -> the configured name of the Wan it must take while that Wan is usable.
+using ClassPins = std::map<TrafficClass, std::string>;
 
 struct Decision {
   std::array<ClassPath, kTrafficClassCount> paths{};
@@ -62,6 +74,7 @@ struct Decision {
 
   const ClassPath& path(TrafficClass traffic_class) const { return paths[Index(traffic_class)]; }
   bool changed() const { return first || !changed_classes.empty() || !lost_wans.empty(); }
+  friend bool operator==(const Decision&, const Decision&) = default;
 };
 
 class PolicyEngine {
@@ -70,9 +83,10 @@ class PolicyEngine {
   static constexpr int kUnusable = 99;
   static int Tier(const WanFacts& facts);
 
-  // `wans` holds facts for the configured Wans (a missing one counts as unusable).
+  // `wans` holds facts for the configured Wans (a missing one counts as unusable); `pins` the
+  // operator's pins in force.
   static Decision Decide(const PolicyConfig& config, const std::map<std::string, WanFacts>& wans,
-                         const Decision* previous, SteadyTime now);
+                         const Decision* previous, SteadyTime now, const ClassPins& pins = {});
 };
 
 }  // namespace uplinkd::policy

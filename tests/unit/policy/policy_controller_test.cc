@@ -114,6 +114,11 @@ class PolicyControllerTest : public ::testing::Test {
   }
 
   std::string AlertWan() const { return controller_->decision()->path(TrafficClass::kAlert).wans.front().wan; }
+  std::vector<std::string> WansOf(TrafficClass traffic_class) const {
+    std::vector<std::string> names;
+    for (const auto& wan : controller_->decision()->path(traffic_class).wans) names.push_back(wan.wan);
+    return names;
+  }
 
   const net::nft::Table& Table() const {
     const net::nft::Table* table = nft_.Find(net::nft::Family::kInet, "uplinkd");
@@ -122,11 +127,12 @@ class PolicyControllerTest : public ::testing::Test {
   }
 
   // The Wan mark the `paths` chain gives the alert class.
-  uint32_t AlertMark() const {
+  uint32_t AlertMark() const { return MarkOf(TrafficClass::kAlert); }
+  uint32_t MarkOf(TrafficClass traffic_class) const {
     const auto* paths = Table().FindChain("paths");
     for (const auto& rule : paths->rules) {
       const auto* match = std::get_if<net::nft::MatchMark>(&rule.matches.front());
-      if (match && match->value == ClassMark(TrafficClass::kAlert) && rule.matches.size() == 1) {
+      if (match && match->value == ClassMark(traffic_class) && rule.matches.size() == 1) {
         return std::get<net::nft::SetMark>(rule.statements.front()).value;
       }
     }
@@ -421,6 +427,152 @@ TEST_F(PolicyControllerTest, NoTrafficControlEdgeMeansNoLanes) {
   Advance(2s);
   EXPECT_EQ(Table().FindChain("lanes"), nullptr);
   EXPECT_TRUE(controller_->WansJson()[0]["lanes"].is_null());
+}
+
+// ---- operator actions ----
+
+// `wan down cell1`: every class leaves cell1 in the same decision (no clock advance, no hold),
+// the nft table and the fallback rule follow, cell1's flows are forgotten; `wan up` brings it back.
+TEST_F(PolicyControllerTest, WanDownMovesEveryClassInOneDecisionAndWanUpBringsItBack) {
+  config_.classes[Index(TrafficClass::kBulk)].mode = PathMode::kBalance;
+  StartController();
+  Advance(6s);  // bulk's balance takes cell2 in once both are proven, after the hold time
+  ASSERT_EQ(AlertWan(), "cell1");
+  ASSERT_EQ(WansOf(TrafficClass::kBulk), (std::vector<std::string>{"cell1", "cell2"}));
+  conntrack_.AddEntry(1, 0x100 | ClassMark(TrafficClass::kAlert));
+  conntrack_.AddEntry(2, 0x200 | ClassMark(TrafficClass::kBulk));
+  int changes = changes_;
+
+  ASSERT_TRUE(controller_->SetAdministrativeState("cell1", false));
+  EXPECT_GT(changes_, changes);
+  for (auto traffic_class : kTrafficClasses) {
+    EXPECT_EQ(WansOf(traffic_class), std::vector<std::string>{"cell2"}) << TrafficClassName(traffic_class);
+    EXPECT_EQ(MarkOf(traffic_class), 0x200u) << TrafficClassName(traffic_class);
+  }
+  EXPECT_TRUE(Table().Validate());
+  EXPECT_EQ(OwnRules(net::IpFamily::kV4).back().table, 102u);  // the fallback follows the default class
+  EXPECT_EQ(conntrack_.entries().size(), 1u);
+  EXPECT_TRUE(conntrack_.entries().count(2));
+  auto wans = controller_->WansJson();
+  EXPECT_EQ(wans[0]["admin_state"], "down");
+  EXPECT_EQ(wans[0]["reason"], "administratively down");
+  EXPECT_FALSE(wans[0]["usable"].get<bool>());
+  EXPECT_EQ(wans[0]["health"], "up");  // probes go on, so its health is known when it comes back
+  EXPECT_EQ(wans[1]["admin_state"], "up");
+  EXPECT_EQ(controller_->AdministrativeStates(),
+            (std::vector<WanAdministrativeState>{{"cell1", false}, {"cell2", true}}));
+  EXPECT_FALSE(controller_->AdministrativelyUp("cell1"));
+  EXPECT_FALSE(controller_->Endpoints()[0].usable);
+  // Still down a while later, however healthy it is; saying it twice is no error.
+  Advance(10s);
+  EXPECT_EQ(AlertWan(), "cell2");
+  ASSERT_TRUE(controller_->SetAdministrativeState("cell1", false));
+
+  ASSERT_TRUE(controller_->SetAdministrativeState("cell1", true));
+  EXPECT_TRUE(controller_->AdministrativelyUp("cell1"));
+  EXPECT_EQ(controller_->WansJson()[0]["admin_state"], "up");
+  EXPECT_TRUE(controller_->WansJson()[0]["usable"].get<bool>());
+  EXPECT_TRUE(controller_->Endpoints()[0].usable);
+  // Failback after the hold time, as after any recovery.
+  Advance(6s);
+  EXPECT_EQ(AlertWan(), "cell1");
+  EXPECT_EQ(AlertMark(), 0x100u);
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), (std::vector<std::string>{"cell1", "cell2"}));
+}
+
+// A class pinned for 5 s rides the pinned Wan at once and returns by itself when the pin expires.
+TEST_F(PolicyControllerTest, APinTakesEffectAtOnceAndExpiresByItself) {
+  StartController();
+  Advance(3s);
+  ASSERT_EQ(WansOf(TrafficClass::kManagement), std::vector<std::string>{"cell1"});
+  SteadyTime pinned_at = scheduler_.Now();
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kManagement, "cell2", 5s));
+  EXPECT_EQ(WansOf(TrafficClass::kManagement), std::vector<std::string>{"cell2"});
+  EXPECT_EQ(MarkOf(TrafficClass::kManagement), 0x200u);
+  EXPECT_EQ(AlertWan(), "cell1");
+  auto pins = controller_->Pins();
+  ASSERT_EQ(pins.size(), 1u);
+  EXPECT_EQ(pins[0], (ClassPinStatus{TrafficClass::kManagement, "cell2", pinned_at + 5s, 5s, true}));
+  auto paths = controller_->PathsJson();
+  EXPECT_EQ(paths["management"]["pin"]["wan"], "cell2");
+  EXPECT_EQ(paths["management"]["pin"]["remaining_s"], 5);
+  EXPECT_TRUE(paths["management"]["pin"]["active"].get<bool>());
+  EXPECT_TRUE(paths["alert"]["pin"].is_null());
+
+  Advance(4990ms);
+  ASSERT_EQ(controller_->Pins().size(), 1u);
+  EXPECT_EQ(controller_->Pins()[0].remaining, 1s);  // rounded up
+  EXPECT_EQ(WansOf(TrafficClass::kManagement), std::vector<std::string>{"cell2"});
+  int changes = changes_;
+  Advance(10ms);
+  EXPECT_EQ(scheduler_.Now(), pinned_at + 5s);
+  EXPECT_TRUE(controller_->Pins().empty());
+  EXPECT_GT(changes_, changes);
+  // Back at once: the end of a pin is not held.
+  EXPECT_EQ(WansOf(TrafficClass::kManagement), std::vector<std::string>{"cell1"});
+  EXPECT_EQ(MarkOf(TrafficClass::kManagement), 0x100u);
+  EXPECT_TRUE(controller_->PathsJson()["management"]["pin"].is_null());
+}
+
+TEST_F(PolicyControllerTest, APinToAnUnusableWanIsInactiveAndUnpinEndsItAtOnce) {
+  StartController();
+  Advance(3s);
+  ASSERT_TRUE(controller_->SetAdministrativeState("cell2", false));
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kBulk, "cell2", std::chrono::hours(1)));
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell1"});
+  ASSERT_EQ(controller_->Pins().size(), 1u);
+  EXPECT_FALSE(controller_->Pins()[0].active);
+  EXPECT_FALSE(controller_->PathsJson()["bulk"]["pin"]["active"].get<bool>());
+  // Usable again: the pin is in force at once.
+  ASSERT_TRUE(controller_->SetAdministrativeState("cell2", true));
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell2"});
+  EXPECT_TRUE(controller_->Pins()[0].active);
+  // A new pin of the same class replaces the old one (and its expiry).
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kBulk, "cell1", 2s));
+  ASSERT_EQ(controller_->Pins().size(), 1u);
+  EXPECT_EQ(controller_->Pins()[0].wan, "cell1");
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell1"});
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kBulk, "cell2", 60s));
+  ASSERT_TRUE(controller_->UnpinClass(TrafficClass::kBulk));
+  EXPECT_TRUE(controller_->Pins().empty());
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell1"});
+  // The replaced and the removed pins' timers are gone: nothing fires later.
+  Advance(61s);
+  EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell1"});
+}
+
+TEST_F(PolicyControllerTest, RefusedOperatorActionsChangeNothing) {
+  StartController();
+  Advance(3s);
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kAlert, "cell1", 1s));  // the bounds themselves are fine
+  ASSERT_TRUE(controller_->PinClass(TrafficClass::kAlert, "cell1", PolicyController::kMaxPinDuration));
+  ASSERT_TRUE(controller_->UnpinClass(TrafficClass::kAlert));
+  Decision before = *controller_->decision();
+  std::string table = Table().ToString();
+  int changes = changes_;
+  auto expect_refused = [&](Result<void> result, ErrorCode code, const std::string& words) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, code) << result.error().message;
+    EXPECT_NE(result.error().message.find(words), std::string::npos) << result.error().message;
+    EXPECT_EQ(*controller_->decision(), before);
+    EXPECT_EQ(Table().ToString(), table);
+    EXPECT_EQ(changes_, changes);
+    EXPECT_TRUE(controller_->Pins().empty());
+    EXPECT_EQ(controller_->AdministrativeStates(),
+              (std::vector<WanAdministrativeState>{{"cell1", true}, {"cell2", true}}));
+  };
+  expect_refused(controller_->SetAdministrativeState("cell9", false), ErrorCode::kNotFound, "\"cell9\"");
+  expect_refused(controller_->SetAdministrativeState("cell1\n\x1b[2J", false), ErrorCode::kNotFound, "\\n");
+  expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell9", 60s), ErrorCode::kNotFound, "\"cell9\"");
+  expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", 0s), ErrorCode::kInvalidArgument, "not 0 s");
+  expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", -5s), ErrorCode::kInvalidArgument, "1 s to");
+  expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", PolicyController::kMaxPinDuration + 1s),
+                 ErrorCode::kInvalidArgument, "604800 s");
+  expect_refused(controller_->PinClass(static_cast<TrafficClass>(9), "cell2", 60s), ErrorCode::kInvalidArgument,
+                 "unknown traffic class");
+  expect_refused(controller_->UnpinClass(TrafficClass::kTelemetry), ErrorCode::kNotFound, "telemetry is not pinned");
+  expect_refused(controller_->UnpinClass(static_cast<TrafficClass>(4)), ErrorCode::kInvalidArgument,
+                 "unknown traffic class");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The pure policy engine: each mode, hold time, pinning, and an invariant fuzzer over thousands of
-// random health sequences (fixed seed, so a failure reproduces).
+// The pure policy engine: each mode, hold time, pinning, the operator's administrative state and
+// pins, and an invariant fuzzer over thousands of random health and operator sequences (fixed
+// seeds, so a failure reproduces).
 #include "policy/policy_engine.h"
 
 #include <gtest/gtest.h>
@@ -188,10 +189,111 @@ TEST(PolicyEngineTest, UnknownWansAreUsableButLastResort) {
   EXPECT_FALSE(decision.usable.at("c"));
 }
 
+TEST(PolicyEngineTest, AnAdministrativelyDownWanIsLeftByEveryClassAtOnce) {
+  auto config = ThreeWans();
+  config.classes[Index(TrafficClass::kBulk)].mode = PathMode::kBalance;
+  auto wans = AllUp();
+  auto first = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  ASSERT_EQ(WansOf(first.path(TrafficClass::kAlert)), std::vector<std::string>{"a"});
+  ASSERT_EQ(WansOf(first.path(TrafficClass::kBulk)), (std::vector<std::string>{"a", "b", "c"}));
+  wans["a"].admin_up = false;
+  EXPECT_EQ(PolicyEngine::Tier(wans["a"]), PolicyEngine::kUnusable);
+  // Well inside the hold time: leaving an unusable Wan is never held.
+  auto second = PolicyEngine::Decide(config, wans, &first, kT0 + 1ms);
+  EXPECT_FALSE(second.usable.at("a"));
+  EXPECT_EQ(second.lost_wans, std::vector<std::string>{"a"});
+  for (auto traffic_class : kTrafficClasses) {
+    for (const auto& wan : WansOf(second.path(traffic_class))) EXPECT_NE(wan, "a") << TrafficClassName(traffic_class);
+  }
+  EXPECT_EQ(WansOf(second.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+  EXPECT_EQ(WansOf(second.path(TrafficClass::kBulk)), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(second.changed_classes.size(), kTrafficClassCount);
+  // Back up: it is usable again, and failback waits for the hold time as for any recovery.
+  wans["a"].admin_up = true;
+  auto third = PolicyEngine::Decide(config, wans, &second, kT0 + 2ms);
+  EXPECT_TRUE(third.usable.at("a"));
+  EXPECT_EQ(WansOf(third.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+  auto fourth = PolicyEngine::Decide(config, wans, &third, kT0 + 1ms + 5s);
+  EXPECT_EQ(WansOf(fourth.path(TrafficClass::kAlert)), std::vector<std::string>{"a"});
+}
+
+TEST(PolicyEngineTest, WithNoUsableWanAnAdministrativelyDownOneIsNeitherKeptNorChosen) {
+  auto config = ThreeWans();
+  auto wans = AllUp();
+  auto first = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  ASSERT_EQ(WansOf(first.path(TrafficClass::kAlert)), std::vector<std::string>{"a"});
+  wans["b"].health.state = WanHealthState::kDown;
+  wans["c"].health.state = WanHealthState::kDown;
+  wans["a"].admin_up = false;
+  auto second = PolicyEngine::Decide(config, wans, &first, kT0 + 1ms);
+  EXPECT_EQ(WansOf(second.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+  // Cold, too.
+  auto cold = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  EXPECT_EQ(WansOf(cold.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+}
+
+TEST(PolicyEngineTest, AnOperatorPinOverridesHoldAndPreferenceWhileItsWanIsUsable) {
+  auto config = ThreeWans();
+  config.classes[Index(TrafficClass::kBulk)].mode = PathMode::kBalance;
+  auto wans = AllUp();
+  auto first = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  ClassPins pins = {{TrafficClass::kManagement, "c"}, {TrafficClass::kBulk, "b"}};
+  // Inside the hold time, and c is the worst by priority: the pin wins at once.
+  auto pinned = PolicyEngine::Decide(config, wans, &first, kT0 + 1ms, pins);
+  EXPECT_EQ(WansOf(pinned.path(TrafficClass::kManagement)), std::vector<std::string>{"c"});
+  EXPECT_TRUE(pinned.path(TrafficClass::kManagement).operator_pinned);
+  EXPECT_EQ(WansOf(pinned.path(TrafficClass::kBulk)), std::vector<std::string>{"b"});  // one Wan, not a balance
+  EXPECT_EQ(WansOf(pinned.path(TrafficClass::kAlert)), std::vector<std::string>{"a"});
+  EXPECT_FALSE(pinned.path(TrafficClass::kAlert).operator_pinned);
+  EXPECT_EQ(pinned.changed_classes, (std::vector<TrafficClass>{TrafficClass::kManagement, TrafficClass::kBulk}));
+  // Its Wan unusable: normal selection, and the pin is not in force.
+  wans["c"].health.state = WanHealthState::kDown;
+  auto fallen = PolicyEngine::Decide(config, wans, &pinned, kT0 + 2ms, pins);
+  EXPECT_EQ(WansOf(fallen.path(TrafficClass::kManagement)), std::vector<std::string>{"a"});
+  EXPECT_FALSE(fallen.path(TrafficClass::kManagement).operator_pinned);
+  // Usable again: back at once, hold or not.
+  wans["c"].health.state = WanHealthState::kUp;
+  auto back = PolicyEngine::Decide(config, wans, &fallen, kT0 + 3ms, pins);
+  EXPECT_EQ(WansOf(back.path(TrafficClass::kManagement)), std::vector<std::string>{"c"});
+  EXPECT_TRUE(back.path(TrafficClass::kManagement).operator_pinned);
+  // An administratively-down Wan is no exception: the pin is inactive.
+  wans["c"].admin_up = false;
+  auto down = PolicyEngine::Decide(config, wans, &back, kT0 + 4ms, pins);
+  EXPECT_EQ(WansOf(down.path(TrafficClass::kManagement)), std::vector<std::string>{"a"});
+  EXPECT_FALSE(down.path(TrafficClass::kManagement).operator_pinned);
+  wans["c"].admin_up = true;
+  auto up = PolicyEngine::Decide(config, wans, &down, kT0 + 5ms, pins);
+  ASSERT_TRUE(up.path(TrafficClass::kManagement).operator_pinned);
+  // The pin ends (unpinned or expired): normal selection at once, not held on the old pin.
+  pins.erase(TrafficClass::kManagement);
+  auto ended = PolicyEngine::Decide(config, wans, &up, kT0 + 6ms, pins);
+  EXPECT_EQ(WansOf(ended.path(TrafficClass::kManagement)), std::vector<std::string>{"a"});
+  EXPECT_EQ(ended.changed_classes, std::vector<TrafficClass>{TrafficClass::kManagement});
+  // A pin to a Wan that is not configured pins nothing.
+  auto unknown = PolicyEngine::Decide(config, wans, &ended, kT0 + 7ms, {{TrafficClass::kAlert, "zz"}});
+  EXPECT_EQ(WansOf(unknown.path(TrafficClass::kAlert)), std::vector<std::string>{"a"});
+  EXPECT_FALSE(unknown.path(TrafficClass::kAlert).operator_pinned);
+}
+
+TEST(PolicyEngineTest, APinToTheWanAClassAlreadyRidesChangesNothing) {
+  auto config = ThreeWans();
+  auto wans = AllUp();
+  auto first = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  auto pinned = PolicyEngine::Decide(config, wans, &first, kT0 + 10s, {{TrafficClass::kAlert, "a"}});
+  EXPECT_TRUE(pinned.path(TrafficClass::kAlert).operator_pinned);
+  EXPECT_EQ(pinned.path(TrafficClass::kAlert).since, first.path(TrafficClass::kAlert).since);
+  EXPECT_TRUE(pinned.changed_classes.empty());
+}
+
 // ---- the invariant fuzzer ----
 
 TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
   std::mt19937_64 random(20261121);
+  // The operator's inputs (administrative state, pins) from a generator of their own.
+  std::mt19937_64 operator_random(20261202);
+  size_t admin_down_decisions = 0;
+  size_t pins_in_force = 0;
+  size_t pins_inactive = 0;
   const std::array<WanHealthState, 4> states = {WanHealthState::kUnknown, WanHealthState::kUp,
                                                 WanHealthState::kSuspect, WanHealthState::kDown};
   size_t decisions = 0;
@@ -214,7 +316,21 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
     for (const auto& wan : config.wans) wans[wan.name] = Facts(WanHealthState::kUnknown);
     std::optional<Decision> previous;
     SteadyTime now = kT0;
+    ClassPins pins;
     for (int step = 0; step < 60; ++step) {
+      // Now and then the operator takes a Wan down or up, or pins or unpins a class.
+      switch (operator_random() % 8) {
+        case 0: {
+          auto& facts = wans[config.wans[operator_random() % wan_count].name];
+          facts.admin_up = !facts.admin_up;
+          break;
+        }
+        case 1:
+          pins[kTrafficClasses[operator_random() % kTrafficClassCount]] = config.wans[operator_random() % wan_count].name;
+          break;
+        case 2: pins.erase(kTrafficClasses[operator_random() % kTrafficClassCount]); break;
+        default: break;
+      }
       // Change one or two Wans a little: health, degraded, link, bearer, RTT.
       for (int change = 0; change < 1 + static_cast<int>(random() % 2); ++change) {
         auto& facts = wans[config.wans[random() % wan_count].name];
@@ -227,11 +343,18 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
         }
       }
       now += std::chrono::milliseconds(random() % 1500);
-      Decision decision = PolicyEngine::Decide(config, wans, previous ? &*previous : nullptr, now);
+      Decision decision = PolicyEngine::Decide(config, wans, previous ? &*previous : nullptr, now, pins);
       ++decisions;
 
       bool any_usable = false;
-      for (const auto& [name, facts] : wans) any_usable |= PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
+      bool any_admin_up = false;
+      bool any_admin_down = false;
+      for (const auto& [name, facts] : wans) {
+        any_usable |= PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
+        any_admin_up |= facts.admin_up;
+        any_admin_down |= !facts.admin_up;
+      }
+      admin_down_decisions += any_admin_down;
       for (auto traffic_class : kTrafficClasses) {
         const ClassPath& path = decision.path(traffic_class);
         ASSERT_FALSE(path.wans.empty()) << "sequence " << sequence << " step " << step;
@@ -243,13 +366,33 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
                 << " through " << wan.wan;
           }
         }
+        // 1b. Never a path through an administratively-down Wan while another is administratively
+        // up, usable or not.
+        if (any_admin_up) {
+          for (const auto& wan : path.wans) {
+            ASSERT_TRUE(wans[wan.wan].admin_up) << "sequence " << sequence << " step " << step << " class "
+                                                << TrafficClassName(traffic_class) << " through " << wan.wan;
+          }
+        }
+        // 1c. An operator's pin is honoured exactly while its Wan is usable.
+        if (auto pin = pins.find(traffic_class); pin != pins.end()) {
+          bool in_force = PolicyEngine::Tier(wans[pin->second]) != PolicyEngine::kUnusable;
+          ASSERT_EQ(path.operator_pinned, in_force) << "sequence " << sequence << " step " << step;
+          if (in_force) {
+            ASSERT_EQ(WansOf(path), std::vector<std::string>{pin->second});
+          }
+          pins_in_force += in_force;
+          pins_inactive += !in_force;
+        } else {
+          ASSERT_FALSE(path.operator_pinned);
+        }
         // 2. Balance weights are the configured ones; the other modes use one Wan.
         for (const auto& wan : path.wans) ASSERT_EQ(wan.weight, config.FindWan(wan.wan)->weight);
         if (config.classes[Index(traffic_class)].mode != PathMode::kBalance || any_usable == false) {
           ASSERT_LE(path.wans.size(), config.classes[Index(traffic_class)].mode == PathMode::kBalance ? wan_count : 1u);
         }
         if (config.classes[Index(traffic_class)].mode == PathMode::kBalance && any_usable &&
-            (config.classes[Index(traffic_class)].pinned_wan.empty())) {
+            config.classes[Index(traffic_class)].pinned_wan.empty() && !path.operator_pinned) {
           // Every member shares the best tier among usable Wans, unless held on an older set.
           int best = PolicyEngine::kUnusable;
           for (const auto& [name, facts] : wans) best = std::min(best, PolicyEngine::Tier(facts));
@@ -257,7 +400,8 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
             for (const auto& wan : path.wans) ASSERT_EQ(PolicyEngine::Tier(wans[wan.wan]), best);
           }
         }
-        // 3. No switch faster than the hold time, except away from an unusable Wan.
+        // 3. No switch faster than the hold time, except away from an unusable Wan, onto an
+        // operator's pin or off one.
         if (previous) {
           const ClassPath& before = previous->path(traffic_class);
           bool moved = WansOf(before) != WansOf(path);
@@ -266,7 +410,8 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
             bool escaped = false;
             for (const auto& wan : before.wans) escaped |= !decision.usable.at(wan.wan);
             escapes += escaped;
-            ASSERT_TRUE(escaped || now - before.since >= config.hold_time)
+            bool operator_move = before.operator_pinned || path.operator_pinned;
+            ASSERT_TRUE(escaped || operator_move || now - before.since >= config.hold_time)
                 << "sequence " << sequence << " step " << step << " class " << TrafficClassName(traffic_class)
                 << " moved after " << std::chrono::duration_cast<std::chrono::milliseconds>(now - before.since).count()
                 << " ms";
@@ -295,6 +440,9 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
   EXPECT_EQ(decisions, 2000u * 60u);
   EXPECT_GT(switches, 10000u);
   EXPECT_GT(escapes, 3000u);
+  EXPECT_GT(admin_down_decisions, 30000u);
+  EXPECT_GT(pins_in_force, 20000u);
+  EXPECT_GT(pins_inactive, 5000u);
 }
 
 }  // namespace
