@@ -15,13 +15,13 @@
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/Error.h>
 
-#include "relay/alert_route_planner.h"
 #include "daemon/config/config_loader.h"
 #include "base/logger.h"
 #include "control/audit_log.h"
 #include "control/command_executor.h"
 #include "control/system_accounts.h"
 #include "dbus/dbus_service.h"
+#include "dbus/manager_properties.h"
 #include "net/libnl_netlink_monitor.h"
 #include "net/libnl_routing_edge.h"
 #include "relay/alert_relay.h"
@@ -29,13 +29,13 @@
 #include "inference/inference_worker_supervisor.h"
 #include "modem/modem_fleet.h"
 #include "modem/process_bearer_ip_client_launcher.h"
-#include "modem/modem_wan_state_json.h"
 #include "modem/sdbus_modem_manager_edge.h"
 #include "net/libnetfilter_conntrack_edge.h"
 #include "net/libnftnl_edge.h"
 #include "net/libnl_traffic_control_edge.h"
 #include "policy/health/socket_prober.h"
 #include "policy/policy_controller.h"
+#include "state/status_json.h"
 
 namespace uplinkd {
 namespace {
@@ -124,6 +124,7 @@ Result<void> Daemon::Start() {
   if (auto made = EnsureDirectory(config_.runtime_dir, 0755); !made) return made;
   if (auto made = EnsureDirectory(config_.state_dir, 0700); !made) return made;
   status_writer_ = std::make_unique<StatusFileWriter>(config_.runtime_dir);
+  SetUpStateStore();
 
   auto bus = ConnectBus(config_.bus);
   if (!bus) return tl::unexpected(bus.error());
@@ -153,27 +154,26 @@ Result<void> Daemon::Start() {
 Result<void> Daemon::StartLinkMonitor() {
   netlink_monitor_ = std::make_unique<net::LibnlNetlinkMonitor>(io_);
   net::NetlinkHandlers handlers;
+  // The link table is applied first; the policy reads it when told that it changed.
   handlers.on_link = [this](const net::LinkEvent& event) {
+    if (!links_.Apply(event)) return;
+    Logger(LogModule::kNet).Info("{}", net::ToString(event));
     if (policy_) policy_->OnLink(event);
-    if (links_.Apply(event)) {
-      Logger(LogModule::kNet).Info("{}", net::ToString(event));
-      StateChanged();
-    }
+    StateChanged();
   };
   handlers.on_address = [this](const net::AddressEvent& event) {
+    if (!links_.Apply(event)) return;
+    Logger(LogModule::kNet).Info("{}", net::ToString(event));
     if (policy_) policy_->OnAddress(event);
-    if (links_.Apply(event)) {
-      Logger(LogModule::kNet).Info("{}", net::ToString(event));
-      StateChanged();
-    }
+    StateChanged();
   };
   handlers.on_synced = [this] {
     if (ready_) return;
     ready_ = true;
-    PublishState();
+    store_.Start();  // the first publication: every part
     notifier_.Ready("running");
     kLog.Notice("uplinkd {} running (pid {}), {} link(s), {} modem(s) configured", UPLINKD_VERSION, ::getpid(),
-                links_.links().size(), config_.modems.size());
+                links_.entries().size(), config_.modems.size());
   };
   return netlink_monitor_->Start(std::move(handlers));
 }
@@ -237,7 +237,7 @@ control::CommandTarget Daemon::CommandTargets() {
     config_.log_level = level;
     Logger::SetMaxLevel(level);
     kLog.Notice("log level {} until the next reload", Logger::LevelName(level));
-    PublishState();
+    store_.Flush();
     return {};
   };
   target.resume_modem = [this](const std::string& name) { return modems_->Resume(name); };
@@ -262,40 +262,65 @@ control::CommandTarget Daemon::CommandTargets() {
 }
 
 Result<void> Daemon::StartDbus() {
+  store_.Flush();  // not started yet: refreshes the snapshot quietly, for the objects' first values
   auto service = dbus::DbusService::Create(*bus_, [this] { bus_bridge_->Kick(); }, *commands_,
-                                           ManagerDbusState(PolicyWans()));
+                                           dbus::ManagerPropertiesFrom(store_.snapshot()));
   if (!service) return tl::unexpected(service.error());
   dbus_ = std::move(*service);
+  dbus_subscription_ = store_.Subscribe([this](const state::Snapshot& snapshot, const state::StateChanges& changes) {
+    if (dbus_) dbus_->Publish(snapshot, changes);
+  });
   return {};
 }
 
-nlohmann::json Daemon::PolicyWans() const { return policy_ ? policy_->WansJson() : nlohmann::json::array(); }
+void Daemon::SetUpStateStore() {
+  using state::StatePart;
+  store_.SetSource<StatePart::kDaemon>([this] { return DaemonStatus(); });
+  store_.SetSource<StatePart::kModems>([this] {
+    return modems_ ? modems_->States() : std::vector<modem::ModemWanState>{};
+  });
+  store_.SetSource<StatePart::kLinks>([this] {
+    std::vector<net::LinkEntry> links;
+    for (const auto& [index, entry] : links_.entries()) links.push_back(entry);
+    return links;
+  });
+  // Read once per publication: the Wan status reads lane counters (from the kernel, at most every 2 s).
+  store_.SetSource<StatePart::kWans>([this] {
+    return policy_ ? policy_->WanStatuses() : std::vector<policy::WanStatus>{};
+  });
+  store_.SetSource<StatePart::kPaths>([this] { return policy_ ? policy_->Paths() : std::nullopt; });
+  store_.SetSource<StatePart::kAlerts>([this] { return AlertsStatus(); });
+  store_.SetSource<StatePart::kInference>([this] { return InferenceStatus(); });
+  store_.SetSource<StatePart::kEvents>([this] {
+    return std::vector<state::RecentEvent>(recent_events_.begin(), recent_events_.end());
+  });
+  status_file_subscription_ = store_.Subscribe(
+      [this](const state::Snapshot& snapshot, const state::StateChanges&) { WriteStatusFile(snapshot); });
+}
 
-dbus::ManagerProperties Daemon::ManagerDbusState(const nlohmann::json& wans) const {
-  dbus::ManagerProperties properties;
-  properties.version = UPLINKD_VERSION;
-  if (modems_) {
-    for (const auto& state : modems_->States()) properties.uplinks_up += state.wan_up ? 1 : 0;
+state::DaemonState Daemon::DaemonStatus() const {
+  state::DaemonState daemon;
+  daemon.version = UPLINKD_VERSION;
+  daemon.pid = ::getpid();
+  daemon.started_at = started_at_;
+  daemon.start_time_unix = started_unix_;
+  daemon.config_path = command_line_.config_path;
+  daemon.config_generation = config_generation_;
+  daemon.last_reload = last_reload_result_;
+  daemon.bus = config_.bus;
+  daemon.log_level = Logger::LevelName(config_.log_level);
+  daemon.ready = ready_;
+  daemon.stopping = stopping_;
+  daemon.modems_configured = static_cast<uint32_t>(config_.modems.size());
+  daemon.policy_running = policy_ != nullptr;
+  return daemon;
+}
+
+void Daemon::WriteStatusFile(const state::Snapshot& snapshot) {
+  if (!status_writer_) return;
+  if (auto written = status_writer_->Write(state::StatusJson(snapshot)); !written) {
+    kLog.Warning("cannot publish state: {}", Describe(written.error()));
   }
-  properties.uplinks_configured = static_cast<uint32_t>(config_.modems.size());
-  if (policy_) {
-    // With a policy the uplinks are its Wans, and each traffic class has a path.
-    properties.uplinks_configured = static_cast<uint32_t>(wans.size());
-    properties.uplinks_up = 0;
-    for (const auto& wan : wans) properties.uplinks_up += wan.value("usable", false) ? 1 : 0;
-    auto paths = policy_->PathsJson();  // items() must not outlive it
-    for (const auto& [traffic_class, path] : paths.items()) {
-      if (!path.is_object()) continue;  // not a class (a counter)
-      properties.paths[traffic_class] = path.contains("wan") && path["wan"].is_string() ? path["wan"].get<std::string>() : "";
-    }
-  }
-  properties.state = dbus::OverallState(ready_, stopping_, properties.uplinks_up, properties.uplinks_configured);
-  properties.config_path = command_line_.config_path;
-  properties.config_generation = config_generation_;
-  properties.last_reload = last_reload_result_;
-  properties.log_level = Logger::LevelName(config_.log_level);
-  properties.start_time = started_unix_;
-  return properties;
 }
 
 void Daemon::StartPolicy() {
@@ -317,6 +342,7 @@ void Daemon::StartPolicy() {
   dependencies.routing = routing_.get();
   dependencies.nftables = nftables_.get();
   dependencies.conntrack = conntrack_.get();
+  dependencies.links = &links_;
   if (config_.policy.lanes) {
     if (auto traffic_control = net::LibnlTrafficControlEdge::Create()) {
       traffic_control_ = std::move(*traffic_control);
@@ -331,10 +357,8 @@ void Daemon::StartPolicy() {
   dependencies.bind_prober = [](policy::Prober& prober, const policy::ProbeBinding& binding) {
     static_cast<policy::SocketProber&>(prober).SetBinding(binding);  // make_prober made it
   };
-  policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies), [this] {
-    UpdateAlertRoutes();
-    StateChanged();
-  });
+  policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies),
+                                                       [this] { StateChanged(); });
   policy_->Start();
 }
 
@@ -388,7 +412,12 @@ void Daemon::StartAlerts() {
   alerts_ = std::move(*relay);
   alerts_->SetSocketOptions(AlertSocketOptions());
   alerts_->set_change_observer([this] { StateChanged(); });
-  UpdateAlertRoutes();
+  // The relay rides the policy's Wans: one session per Wan endpoint (now, and on every change).
+  if (policy_) {
+    alert_routes_ = policy_->SubscribeEndpoints([this](const std::vector<policy::WanEndpoints>& wans) {
+      if (alerts_) alerts_->SetRoutes(AlertRoutePlanner::Plan(wans, AlertRouteOptions()));
+    });
+  }
 }
 
 relay::SocketOptions Daemon::AlertSocketOptions() const {
@@ -399,38 +428,37 @@ relay::SocketOptions Daemon::AlertSocketOptions() const {
   return options;
 }
 
-void Daemon::UpdateAlertRoutes() {
-  if (!alerts_ || !policy_) return;
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = policy_->Endpoints();
-  if (const auto& decision = policy_->decision()) {
-    const auto& path = decision->path(policy::TrafficClass::kAlert);
-    if (!path.wans.empty()) inputs.alert_wan = path.wans.front().wan;
+AlertRoutePlanner::Options Daemon::AlertRouteOptions() const {
+  return {.duplicate_when_degraded = config_.alerts.duplicate_when_degraded, .socket = AlertSocketOptions()};
+}
+
+state::AlertsState Daemon::AlertsStatus() const {
+  state::AlertsState alerts;
+  alerts.enabled = config_.alerts.enabled;
+  alerts.error = alerts_error_;
+  if (alerts_) alerts.relay = alerts_->Status();
+  return alerts;
+}
+
+state::InferenceState Daemon::InferenceStatus() const {
+  state::InferenceState inference;
+  inference.enabled = config_.inference.enabled;
+  inference.error = inference_error_;
+  if (!inference_) return inference;
+  using Supervisor = inference::InferenceWorkerSupervisor;
+  state::InferenceWorkerState worker;
+  switch (inference_->state()) {
+    case Supervisor::State::kStopped: worker.phase = state::WorkerPhase::kStopped; break;
+    case Supervisor::State::kRunning: worker.phase = state::WorkerPhase::kRunning; break;
+    case Supervisor::State::kBackingOff: worker.phase = state::WorkerPhase::kBackingOff; break;
+    case Supervisor::State::kStopping: worker.phase = state::WorkerPhase::kStopping; break;
   }
-  inputs.duplicate_when_degraded = config_.alerts.duplicate_when_degraded;
-  inputs.socket = AlertSocketOptions();
-  alerts_->SetRoutes(AlertRoutePlanner::Plan(inputs));
-}
-
-nlohmann::json Daemon::AlertsStatus() const {
-  if (alerts_) return alerts_->Status();
-  nlohmann::json status = {{"enabled", config_.alerts.enabled}};
-  if (!alerts_error_.empty()) status["error"] = alerts_error_;
-  return status;
-}
-
-nlohmann::json Daemon::InferenceStatus() const {
-  nlohmann::json status = {{"enabled", config_.inference.enabled}};
-  if (!inference_error_.empty()) status["error"] = inference_error_;
-  if (!inference_) return status;
-  static constexpr const char* kStates[] = {"stopped", "running", "backing-off", "stopping"};
-  const auto& stats = inference_->stats();
-  status["state"] = kStates[static_cast<int>(inference_->state())];
-  status["pid"] = inference_->pid();
-  status["starts"] = stats.starts;
-  status["exits"] = stats.exits;
-  status["watchdog_kills"] = stats.watchdog_kills;
-  return status;
+  worker.pid = inference_->pid();
+  worker.starts = inference_->stats().starts;
+  worker.exits = inference_->stats().exits;
+  worker.watchdog_kills = inference_->stats().watchdog_kills;
+  inference.worker = worker;
+  return inference;
 }
 
 void Daemon::OnModemState(const modem::ModemWanState& state) {
@@ -439,20 +467,9 @@ void Daemon::OnModemState(const modem::ModemWanState& state) {
 }
 
 void Daemon::OnModemEvent(const modem::ModemEvent& event) {
-  auto entry = modem::ToJson(event);
-  entry["time"] = std::time(nullptr);
-  recent_events_.push_back(std::move(entry));
+  recent_events_.push_back({event, static_cast<int64_t>(std::time(nullptr))});
   if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
   StateChanged();
-}
-
-void Daemon::StateChanged() {
-  if (publish_posted_ || !ready_) return;
-  publish_posted_ = true;
-  boost::asio::post(io_, [this] {
-    publish_posted_ = false;
-    if (!stopping_) PublishState();
-  });
 }
 
 int Daemon::Run() {
@@ -479,7 +496,7 @@ void Daemon::Reload() {
     last_reload_result_ = "rejected: " + config.error().message;
     kLog.Error("reload rejected, still running configuration {}: {}", config_generation_, config.error().message);
     notifier_.Status("reload rejected; running previous configuration");
-    PublishState();
+    store_.Flush();
     return;
   }
   if (config->bus != config_.bus || config->runtime_dir != config_.runtime_dir ||
@@ -515,7 +532,7 @@ void Daemon::Reload() {
   last_reload_result_ = "applied";
   kLog.Notice("configuration {} applied", config_generation_);
   notifier_.Status("running");
-  PublishState();
+  store_.Flush();
 }
 
 void Daemon::Shutdown(const char* reason) {
@@ -532,61 +549,16 @@ void Daemon::Shutdown(const char* reason) {
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();
   if (alerts_) alerts_->Stop();
-  if (dbus_) dbus_->PublishManager(ManagerDbusState(PolicyWans()));  // State "stopping"
+  // The last publication: State "stopping" (before READY, the Manager alone: nothing else was out).
+  bool published = store_.publications() > 0;
+  store_.Flush();
+  if (dbus_ && !published) dbus_->Publish(store_.snapshot(), state::StateChanges());
+  store_.Stop();
   dbus_.reset();  // InterfacesRemoved, then org.uplinkd1 is released
   if (netlink_monitor_) netlink_monitor_->Stop();
   if (bus_bridge_) bus_bridge_->Stop();
   if (status_writer_) status_writer_->Remove();
   io_.stop();
-}
-
-nlohmann::json Daemon::BuildStatus(const nlohmann::json& wans) const {
-  auto modems = nlohmann::json::array();
-  if (modems_) {
-    for (const auto& state : modems_->States()) modems.push_back(modem::ToJson(state));
-  }
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(scheduler_.Now() - started_at_);
-  return {
-      {"version", UPLINKD_VERSION},
-      {"pid", ::getpid()},
-      {"uptime_s", uptime.count()},
-      {"config", {{"path", command_line_.config_path}, {"generation", config_generation_},
-                  {"last_reload", last_reload_result_}}},
-      {"bus", config_.bus},
-      {"modems", modems},
-      {"links", links_.ToJson()},
-      {"wans", wans},
-      {"paths", policy_ ? policy_->PathsJson() : nlohmann::json::object()},
-      {"inference", InferenceStatus()},
-      {"alerts", AlertsStatus()},
-      {"recent_events", nlohmann::json(recent_events_)},
-  };
-}
-
-void Daemon::PublishState() {
-  const nlohmann::json policy_wans = PolicyWans();
-  if (dbus_) {
-    dbus_->PublishManager(ManagerDbusState(policy_wans));
-    dbus_->PublishModems(modems_ ? modems_->States() : std::vector<modem::ModemWanState>{});
-    std::vector<dbus::WanProperties> wans;
-    if (policy_) {
-      for (const auto& status : policy_wans) {
-        std::vector<std::string> addresses;
-        if (const auto* link = links_.Find(status.value("interface", ""))) {
-          for (const auto& address : link->addresses) addresses.push_back(address.ToString());
-        }
-        wans.push_back(dbus::WanPropertiesFromStatus(status, std::move(addresses)));
-      }
-    }
-    dbus_->PublishWans(wans);
-    std::optional<dbus::AlertRelayProperties> relay;
-    if (alerts_) relay = dbus::AlertRelayPropertiesFromStatus(alerts_->Status());
-    dbus_->PublishAlertRelay(relay);
-  }
-  if (!status_writer_) return;
-  if (auto written = status_writer_->Write(BuildStatus(policy_wans)); !written) {
-    kLog.Warning("cannot publish state: {}", Describe(written.error()));
-  }
 }
 
 }  // namespace uplinkd

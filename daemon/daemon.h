@@ -1,7 +1,7 @@
 #pragma once
 // The daemon: owns the event loop's long-lived objects, applies configuration, and turns signals
-// into reload and shutdown. Observers feed state; state changes are published (status.json,
-// later D-Bus) from one place.
+// into reload and shutdown. Observers feed the one state store (state::StateStore); status.json
+// and the D-Bus objects are its subscribers.
 #include <deque>
 #include <memory>
 #include <random>
@@ -9,17 +9,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <nlohmann/json.hpp>
-
 #include "daemon/command_line.h"
 #include "daemon/config/daemon_config.h"
 #include "base/asio_scheduler.h"
-#include "dbus/manager_properties.h"
-#include "daemon/link_inventory.h"
-#include "net/netlink_monitor.h"
-#include "net/routing_edge.h"
+#include "base/subscription.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
+#include "net/link_table.h"
+#include "net/netlink_monitor.h"
+#include "net/routing_edge.h"
+#include "relay/alert_route_planner.h"
+#include "state/state_store.h"
 
 namespace sdbus {
 class IConnection;
@@ -86,38 +86,37 @@ class Daemon {
   void StartInference();
   void StartPolicy();
   void StartAlerts();
-  nlohmann::json AlertsStatus() const;
   relay::SocketOptions AlertSocketOptions() const;  // from [alerts], common to every session
   // The command layer: the audit log, the permission table, the executor every transport calls.
   void StartCommands();
   control::CommandTarget CommandTargets();
   void ApplyPermissions();  // [control] and [dbus] access_group, at start and after each reload
+  AlertRoutePlanner::Options AlertRouteOptions() const;
   Result<void> StartDbus();
-  // `wans`: PolicyWans(), computed once per publication (it reads lane counters from the kernel).
-  dbus::ManagerProperties ManagerDbusState(const nlohmann::json& wans) const;
-  nlohmann::json PolicyWans() const;
-  nlohmann::json InferenceStatus() const;
+  // The state store's sources: each part read from its owner as a typed value.
+  void SetUpStateStore();
+  state::DaemonState DaemonStatus() const;
+  state::AlertsState AlertsStatus() const;
+  state::InferenceState InferenceStatus() const;
+  void WriteStatusFile(const state::Snapshot& snapshot);
   void OnModemState(const modem::ModemWanState& state);
   void OnModemEvent(const modem::ModemEvent& event);
-  // Coalesces the changes of one loop turn into one publication.
-  void StateChanged();
-  // Hands the relay its per-Wan broker sessions after a policy change (AlertRoutePlanner).
-  void UpdateAlertRoutes();
-  void PublishState();
-  nlohmann::json BuildStatus(const nlohmann::json& wans) const;
+  // The store refreshes and publishes once at the end of this loop turn.
+  void StateChanged() { store_.MarkChanged(); }
 
   boost::asio::io_context& io_;
   CommandLine command_line_;
   config::DaemonConfig config_;
   AsioScheduler scheduler_;
   SystemdNotifier notifier_;
+  state::StateStore store_{scheduler_};
   boost::asio::signal_set signals_;
   std::unique_ptr<StatusFileWriter> status_writer_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<SdbusAsioBridge> bus_bridge_;
   std::unique_ptr<net::RoutingEdge> routing_;
   std::unique_ptr<net::NetlinkMonitor> netlink_monitor_;
-  LinkInventory links_;
+  net::LinkTable links_;  // the one table of links and addresses; the policy reads it
   std::unique_ptr<modem::ModemManagerEdge> modem_edge_;
   // Runs udhcpc/pppd for DHCP and PPP bearers; outlives the fleet that uses it.
   std::unique_ptr<modem::BearerIpClientLauncher> bearer_helpers_;
@@ -135,13 +134,17 @@ class Daemon {
   uint64_t started_unix_ = 0;
   std::string inference_error_;  // why the worker is not running, when it should be
   std::mt19937_64 random_{std::random_device{}()};
-  std::deque<nlohmann::json> recent_events_;  // the newest last, at most kRecentEvents
+  std::deque<state::RecentEvent> recent_events_;  // the newest last, at most kRecentEvents
   SteadyTime started_at_{};
-  bool publish_posted_ = false;
   bool ready_ = false;
   uint64_t config_generation_ = 0;
   std::string last_reload_result_ = "none";
   bool stopping_ = false;
+  // Last, so they go first: the store's subscribers and the relay's subscription to the policy's
+  // Wan endpoints.
+  Subscription status_file_subscription_;
+  Subscription dbus_subscription_;
+  Subscription alert_routes_;
 };
 
 }  // namespace uplinkd

@@ -1,17 +1,9 @@
 #include "dbus/alert_relay_properties.h"
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace uplinkd::dbus {
 namespace {
-
-uint64_t Count(const nlohmann::json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key) || !object[key].is_number_integer()) return 0;
-  return object[key].is_number_unsigned() ? object[key].get<uint64_t>()
-                                          : static_cast<uint64_t>(std::max<int64_t>(0, object[key].get<int64_t>()));
-}
 
 std::string Text(const nlohmann::json& object, const char* key) {
   if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return "";
@@ -20,29 +12,28 @@ std::string Text(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
-AlertRelayProperties AlertRelayPropertiesFromStatus(const nlohmann::json& status) {
+AlertRelayProperties AlertRelayPropertiesFrom(const relay::AlertRelayStatus& relay) {
   AlertRelayProperties out;
-  out.outbox_depth = Count(status, "outbox_depth");
-  out.outbox_stored = Count(status, "outbox_stored");
-  out.outbox_max = Count(status, "outbox_max");
-  out.in_flight = Count(status, "in_flight");
-  out.delivered = Count(status, "delivered");
-  if (status.contains("last_delivery_ms") && status["last_delivery_ms"].is_number()) {
-    auto ms = status["last_delivery_ms"].get<int64_t>();
-    out.last_delivery = ms > 0 ? static_cast<uint64_t>(ms) : 0;
-  }
-  const auto broker = status.contains("broker") ? status["broker"] : nlohmann::json::object();
-  out.broker_state = Text(broker, "state");
-  if (!Text(broker, "host").empty()) out.broker = Text(broker, "host") + ":" + std::to_string(Count(broker, "port"));
-  out.last_error = Text(broker, "last_error");
-  const auto submissions = status.contains("submissions") ? status["submissions"] : nlohmann::json::object();
-  for (const char* key : {"accepted", "duplicates", "refused", "busy", "evicted_pending", "storage_errors"}) {
-    out.counters[key] = Count(submissions, key);
-  }
-  out.counters["publishes"] = Count(status, "publishes");
-  out.counters["connects"] = Count(broker, "connects");
-  out.counters["session_failures"] = Count(broker, "session_failures");
-  out.socket = Text(status, "socket");
+  out.outbox_depth = relay.outbox_depth;
+  out.outbox_stored = relay.outbox_stored;
+  out.outbox_max = relay.outbox_max;
+  out.in_flight = relay.in_flight;
+  out.delivered = relay.delivered;
+  out.last_delivery = relay.last_delivery_ms && *relay.last_delivery_ms > 0 ? static_cast<uint64_t>(*relay.last_delivery_ms) : 0;
+  out.broker_state = relay::BrokerStateName(relay.broker.state);
+  if (!relay.broker.host.empty()) out.broker = relay.broker.host + ":" + std::to_string(relay.broker.port);
+  out.last_error = relay.broker.last_error;
+  const auto& submissions = relay.submissions;
+  out.counters = {{"accepted", submissions.accepted},
+                  {"duplicates", submissions.duplicates},
+                  {"refused", submissions.refused},
+                  {"busy", submissions.busy},
+                  {"evicted_pending", submissions.evicted_pending},
+                  {"storage_errors", submissions.storage_errors},
+                  {"publishes", relay.publishes},
+                  {"connects", relay.broker.connects},
+                  {"session_failures", relay.broker.session_failures}};
+  out.socket = relay.socket;
   return out;
 }
 

@@ -1,15 +1,14 @@
 #pragma once
 // The properties of org.uplinkd1.AlertRelay as a plain value (see org.uplinkd1.AlertRelay.xml),
-// made from the relay's status (relay::AlertRelay::Status()).
+// rendered from the relay's typed status (relay::AlertRelayStatus, in the state store's snapshot).
 #include <cstdint>
 #include <map>
 #include <string>
 #include <tuple>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "base/result.h"
 #include "dbus/property_fields.h"
+#include "relay/alert_relay_status.h"
 
 namespace uplinkd::dbus {
 
@@ -39,7 +38,7 @@ struct AlertRelayProperties {
   friend bool operator==(const AlertRelayProperties&, const AlertRelayProperties&) = default;
 };
 
-AlertRelayProperties AlertRelayPropertiesFromStatus(const nlohmann::json& status);
+AlertRelayProperties AlertRelayPropertiesFrom(const relay::AlertRelayStatus& relay);
 
 // The relay's reply to a submission (docs/alert-submission.md) as the answer of Submit: the reply
 // itself when ok, else kInvalidArgument (never succeeds) or kUnavailable (retryable) with the

@@ -81,6 +81,15 @@ void DbusService::Guarded(const char* what, const std::function<void()>& publish
   kick_();
 }
 
+void DbusService::Publish(const state::Snapshot& snapshot, const state::StateChanges& changes) {
+  using state::StatePart;
+  PublishManager(ManagerPropertiesFrom(snapshot));
+  if (changes.Has(StatePart::kModems)) PublishModems(snapshot.modems);
+  // A Wan's addresses are its link's.
+  if (changes.Has(StatePart::kWans) || changes.Has(StatePart::kLinks)) PublishWans(snapshot.wans, snapshot.links);
+  if (changes.Has(StatePart::kAlerts)) PublishAlertRelay(snapshot.alerts.relay);
+}
+
 void DbusService::PublishManager(const ManagerProperties& properties) {
   Guarded("the manager", [&] { manager_->Update(properties); });
 }
@@ -93,22 +102,22 @@ void DbusService::PublishModems(const std::vector<modem::ModemWanState>& modems)
   });
 }
 
-void DbusService::PublishWans(const std::vector<WanProperties>& wans) {
+void DbusService::PublishWans(const std::vector<policy::WanStatus>& wans, const std::vector<net::LinkEntry>& links) {
   Guarded("Wans", [&] {
     std::map<std::string, WanProperties> wanted;
-    for (const auto& wan : wans) wanted.emplace(wan.name, wan);
+    for (const auto& wan : wans) wanted.emplace(wan.name, WanPropertiesFrom(wan, links));
     wans_->Sync(wanted);
   });
 }
 
-void DbusService::PublishAlertRelay(const std::optional<AlertRelayProperties>& relay) {
+void DbusService::PublishAlertRelay(const std::optional<relay::AlertRelayStatus>& relay) {
   Guarded("the alert relay", [&] {
     if (!relay) {
       alert_relay_.reset();
     } else if (alert_relay_) {
-      alert_relay_->Update(*relay);
+      alert_relay_->Update(AlertRelayPropertiesFrom(*relay));
     } else {
-      alert_relay_ = std::make_unique<AlertRelayDbusObject>(connection_, commands_, *relay);
+      alert_relay_ = std::make_unique<AlertRelayDbusObject>(connection_, commands_, AlertRelayPropertiesFrom(*relay));
     }
   });
 }

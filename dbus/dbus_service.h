@@ -1,8 +1,9 @@
 #pragma once
 // uplinkd on D-Bus: owns the well-known name org.uplinkd1 and every exported object, and keeps
-// them equal to the daemon's state. The daemon calls Publish*() whenever its state changed;
-// each call announces exactly what changed (PropertiesChanged, InterfacesAdded/Removed), so
-// clients never poll. No sdbus type appears here.
+// them equal to the daemon's state: Publish() renders the state store's typed snapshot (it
+// subscribes to state::StateStore) and announces exactly what changed (PropertiesChanged,
+// InterfacesAdded/Removed), so clients never poll. No sdbus type appears here. The property
+// renderers are the *_properties.cc functions; method handlers live in the *_dbus_object.cc files.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,7 +16,7 @@
 #include "dbus/command_call.h"
 #include "dbus/manager_properties.h"
 #include "dbus/wan_properties.h"
-#include "modem/modem_wan_state.h"
+#include "state/state_snapshot.h"
 
 namespace sdbus {
 class IConnection;
@@ -44,14 +45,10 @@ class DbusService {
   DbusService(const DbusService&) = delete;
   DbusService& operator=(const DbusService&) = delete;
 
-  void PublishManager(const ManagerProperties& properties);
-  // One object per configured modem, named after it.
-  void PublishModems(const std::vector<modem::ModemWanState>& modems);
-  // One object per Wan, named after it (PolicyController::WansJson() through
-  // WanPropertiesFromStatus).
-  void PublishWans(const std::vector<WanProperties>& wans);
-  // The relay's object while it runs (nullopt: none).
-  void PublishAlertRelay(const std::optional<AlertRelayProperties>& relay);
+  // Renders `snapshot`: the Manager always (it sums several parts); one Modem object per
+  // configured modem, one Wan object per Wan and the AlertRelay object while the relay runs, each
+  // when its parts are in `changes`.
+  void Publish(const state::Snapshot& snapshot, const state::StateChanges& changes);
 
   // For other object kinds (docs/dbus-api.md, "Adding an object kind").
   sdbus::IConnection& connection() { return connection_; }
@@ -62,6 +59,10 @@ class DbusService {
   DbusService(sdbus::IConnection& connection, std::function<void()> kick);
   // Runs one publication; a failing bus is logged, never thrown into the daemon.
   void Guarded(const char* what, const std::function<void()>& publish);
+  void PublishManager(const ManagerProperties& properties);
+  void PublishModems(const std::vector<modem::ModemWanState>& modems);
+  void PublishWans(const std::vector<policy::WanStatus>& wans, const std::vector<net::LinkEntry>& links);
+  void PublishAlertRelay(const std::optional<relay::AlertRelayStatus>& relay);
 
   sdbus::IConnection& connection_;
   std::function<void()> kick_;

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "dbus/property_fields.h"
+#include "state/state_snapshot.h"
 
 namespace uplinkd::dbus {
 
@@ -37,5 +38,9 @@ struct ManagerProperties {
 // "stopping" once asked to stop, else online (all configured uplinks usable), degraded (some) or
 // offline (none, or none configured).
 std::string OverallState(bool ready, bool stopping, uint32_t uplinks_up, uint32_t uplinks_configured);
+
+// Rendered from the state store's snapshot: with a policy the uplinks are its Wans (up: usable)
+// and each traffic class has a path (its first Wan, "" while it has none); without one, the modems.
+ManagerProperties ManagerPropertiesFrom(const state::Snapshot& snapshot);
 
 }  // namespace uplinkd::dbus

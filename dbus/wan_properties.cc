@@ -1,44 +1,33 @@
 #include "dbus/wan_properties.h"
 
-#include <nlohmann/json.hpp>
-
 namespace uplinkd::dbus {
-namespace {
 
-template <typename T>
-void Read(const nlohmann::json& status, const char* key, T& out) {
-  if (!status.contains(key) || status[key].is_null()) return;
-  try {
-    out = status[key].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    // A member of another type than expected keeps the default rather than failing a publication.
-  }
-}
-
-}  // namespace
-
-WanProperties WanPropertiesFromStatus(const nlohmann::json& status, std::vector<std::string> addresses) {
+WanProperties WanPropertiesFrom(const policy::WanStatus& wan, const std::vector<net::LinkEntry>& links) {
   WanProperties out;
-  Read(status, "name", out.name);
-  Read(status, "kind", out.kind);
-  Read(status, "health", out.state);
-  Read(status, "usable", out.usable);
-  Read(status, "degraded", out.degraded);
-  Read(status, "link_up", out.link_up);
-  Read(status, "bearer_up", out.bearer_up);
-  Read(status, "reason", out.reason);
-  Read(status, "interface", out.interface);
-  Read(status, "rtt_ms", out.rtt_ms);
-  Read(status, "jitter_ms", out.jitter_ms);
-  Read(status, "loss", out.loss);
-  Read(status, "table", out.table);
-  Read(status, "mark", out.mark);
-  for (const char* counter : {"probes_sent", "probes_lost", "probe_bytes"}) {
-    uint64_t value = 0;
-    Read(status, counter, value);
-    out.counters[counter] = value;
+  out.name = wan.name;
+  out.kind = wan.kind == policy::WanKind::kModem ? "modem" : "ethernet";
+  out.state = policy::WanHealthStateName(wan.health.state);
+  out.usable = wan.usable;
+  out.degraded = wan.health.degraded;
+  out.link_up = wan.link_up;
+  out.bearer_up = wan.bearer_up;
+  out.reason = wan.health.reason;
+  out.interface = wan.interface;
+  if (!wan.interface.empty()) {
+    for (const auto& link : links) {
+      if (link.link.name != wan.interface) continue;
+      for (const auto& address : link.addresses) out.addresses.push_back(address.ToString());
+      break;
+    }
   }
-  out.addresses = std::move(addresses);
+  out.rtt_ms = wan.health.rtt_ms.value_or(-1);  // -1: no answered probe yet (the XML says so)
+  out.jitter_ms = wan.health.jitter_ms.value_or(-1);
+  out.loss = wan.health.loss;
+  out.counters = {{"probes_sent", wan.health.probes_sent},
+                  {"probes_lost", wan.health.probes_lost},
+                  {"probe_bytes", wan.health.probe_bytes}};
+  out.table = wan.table;
+  out.mark = wan.mark;
   return out;
 }
 

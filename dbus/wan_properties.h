@@ -1,16 +1,16 @@
 #pragma once
-// The properties of org.uplinkd1.Wan as a plain value (see org.uplinkd1.Wan.xml), made from the
-// policy layer's per-Wan status (PolicyController::WansJson(), one entry) and the Wan
-// interface's addresses.
+// The properties of org.uplinkd1.Wan as a plain value (see org.uplinkd1.Wan.xml), rendered from
+// the state store's typed snapshot: the policy's policy::WanStatus and the link table's entry for
+// the Wan's interface (its addresses).
 #include <cstdint>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "dbus/property_fields.h"
+#include "net/link_table.h"
+#include "policy/wan_status.h"
 
 namespace uplinkd::dbus {
 
@@ -45,7 +45,7 @@ struct WanProperties {
   friend bool operator==(const WanProperties&, const WanProperties&) = default;
 };
 
-// `status`: one entry of PolicyController::WansJson(); unknown or missing members keep defaults.
-WanProperties WanPropertiesFromStatus(const nlohmann::json& status, std::vector<std::string> addresses);
+// `links`: the snapshot's links; the Wan's addresses are those of the link named like its interface.
+WanProperties WanPropertiesFrom(const policy::WanStatus& wan, const std::vector<net::LinkEntry>& links);
 
 }  // namespace uplinkd::dbus

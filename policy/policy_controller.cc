@@ -36,6 +36,7 @@ PolicyController::PolicyController(PolicyConfig config, Dependencies dependencie
       on_change_(std::move(on_change)),
       routing_(*deps_.routing),
       nft_(*deps_.nftables) {
+  if (!deps_.links) deps_.links = &no_links_;
   // No traffic-control edge: no HTB, so no nft chain choosing HTB classes either.
   if (!deps_.traffic_control) config_.lanes = false;
   if (config_.lanes) lanes_.emplace(*deps_.traffic_control);
@@ -226,17 +227,11 @@ std::vector<ClassPinStatus> PolicyController::Pins() const {
   return pins;
 }
 
-const PolicyController::LinkState* PolicyController::FindLink(const std::string& name) const {
-  if (name.empty()) return nullptr;
-  for (const auto& [index, state] : links_) {
-    if (state.link.name == name) return &state;
-  }
-  return nullptr;
-}
+const net::LinkEntry* PolicyController::FindLink(const std::string& name) const { return deps_.links->Find(name); }
 
 bool PolicyController::LinkUp(const WanRuntime& wan) const {
-  const LinkState* link = FindLink(wan.interface);
-  return link && link->link.admin_up && link->link.carrier;
+  const net::LinkEntry* link = FindLink(wan.interface);
+  return link && link->up();
 }
 
 void PolicyController::OnModemState(const modem::ModemWanState& state) {
@@ -263,33 +258,14 @@ void PolicyController::OnModemState(const modem::ModemWanState& state) {
 }
 
 void PolicyController::OnLink(const net::LinkEvent& event) {
-  if (event.removed) {
-    if (links_.erase(event.index) == 0) return;
-  } else {
-    auto& state = links_[event.index];
-    bool was_up = state.link.admin_up && state.link.carrier;
-    bool same = state.link == event;
-    state.link = event;
-    if (same) return;
-    // A link that went away and came back (a new bearer) has lost its qdiscs: resend.
-    if (lanes_) lanes_->Invalidate(event.name);
-    // The kernel drops a link's routes when it goes down: re-add them when it comes back.
-    if (was_up != (event.admin_up && event.carrier)) routing_dirty_ = true;
-  }
+  // A link that went away and came back (a new bearer) has lost its qdiscs: resend.
+  if (!event.removed && lanes_) lanes_->Invalidate(event.name);
+  // The kernel drops a link's routes when it goes down: re-add them when it comes back.
   routing_dirty_ = true;
   Reevaluate();
 }
 
-void PolicyController::OnAddress(const net::AddressEvent& event) {
-  auto& addresses = links_[event.link_index].addresses;
-  auto it = std::find(addresses.begin(), addresses.end(), event.prefix);
-  if (event.removed) {
-    if (it == addresses.end()) return;
-    addresses.erase(it);
-  } else {
-    if (it != addresses.end()) return;
-    addresses.push_back(event.prefix);
-  }
+void PolicyController::OnAddress(const net::AddressEvent&) {
   routing_dirty_ = true;
   Reevaluate();
 }
@@ -335,10 +311,10 @@ RoutingIntent PolicyController::BuildRoutingIntent() const {
     routing.table = wan->config->table;
     routing.mark = wan->config->mark;
     routing.position = wan->position;
-    const LinkState* link = FindLink(wan->interface);
+    const net::LinkEntry* link = FindLink(wan->interface);
     if (link) {
       routing.link_index = link->link.index;
-      routing.link_up = link->link.admin_up && link->link.carrier;
+      routing.link_up = link->up();
     }
     if (wan->config->kind == WanKind::kModem) {
       if (wan->bearer_up && wan->bearer_v4) {
@@ -371,7 +347,7 @@ RoutingIntent PolicyController::BuildRoutingIntent() const {
     intent.wans.push_back(routing);
   }
   for (const auto& lan : config_.lan_interfaces) {
-    if (const LinkState* link = FindLink(lan)) {
+    if (const net::LinkEntry* link = FindLink(lan)) {
       for (const auto& prefix : link->addresses) {
         if (!IsLinkLocal(prefix)) intent.lan_prefixes.push_back(prefix.Network());
       }
@@ -422,6 +398,7 @@ void PolicyController::Reevaluate() {
     EvaluateOnce();
   } while (again_ && ++passes < 5);
   evaluating_ = false;
+  NotifyEndpoints();
   if (on_change_) on_change_();
 }
 
@@ -534,71 +511,52 @@ void PolicyController::ScheduleRecheck() {
   recheck_ = deps_.scheduler->RunAfter(delay + std::chrono::milliseconds(1), [this] { Reevaluate(); });
 }
 
-nlohmann::json PolicyController::WansJson() const {
-  auto wans = nlohmann::json::array();
+std::vector<WanStatus> PolicyController::WanStatuses() const {
+  std::vector<WanStatus> statuses;
   for (const auto& wan : wans_) {
     WanFacts facts = FactsOf(*wan);
-    nlohmann::json entry = {
-        {"name", wan->config->name},
-        {"kind", wan->config->kind == WanKind::kModem ? "modem" : "ethernet"},
-        {"interface", wan->interface},
-        {"health", WanHealthStateName(facts.health.state)},
-        {"usable", PolicyEngine::Tier(facts) != PolicyEngine::kUnusable},
-        {"link_up", facts.link_up},
-        {"bearer_up", facts.bearer_up},
-        {"degraded", facts.health.degraded},
-        {"loss", facts.health.loss},
-        {"probes_sent", facts.health.probes_sent},
-        {"probes_lost", facts.health.probes_lost},
-        {"probe_bytes", facts.health.probe_bytes},
-        {"admin_state", wan->admin_up ? "up" : "down"},
-        {"reason", wan->admin_up ? facts.health.reason : "administratively down"},
-        {"table", wan->config->table},
-        {"mark", wan->config->mark},
-        {"priority", wan->config->priority},
-        {"weight", wan->config->weight},
-    };
-    entry["rtt_ms"] = facts.health.rtt_ms ? nlohmann::json(*facts.health.rtt_ms) : nlohmann::json(nullptr);
-    entry["jitter_ms"] = facts.health.jitter_ms ? nlohmann::json(*facts.health.jitter_ms) : nlohmann::json(nullptr);
-    entry["lanes"] = nullptr;
+    WanStatus status;
+    status.name = wan->config->name;
+    status.kind = wan->config->kind;
+    status.interface = wan->interface;
+    status.health = facts.health;
+    status.admin_up = wan->admin_up;
+    if (!wan->admin_up) status.health.reason = "administratively down";
+    status.usable = PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
+    status.link_up = facts.link_up;
+    status.bearer_up = facts.bearer_up;
+    status.table = wan->config->table;
+    status.mark = wan->config->mark;
+    status.priority = wan->config->priority;
+    status.weight = wan->config->weight;
     if (lanes_ && wan->shaper) {
       const ShaperRateController& shaper = *wan->shaper;
-      nlohmann::json lanes = {
-          {"rate_kbit", shaper.rate_kbit()},
-          {"upload_kbit", shaper.shaping().upload_kbit},
-          {"min_kbit", shaper.shaping().min_kbit},
-          {"adaptive", shaper.shaping().adaptive},
-          {"installed", wan->lane_plan.has_value() && lanes_->applied().count(wan->interface) > 0},
-      };
-      lanes["level"] = wan->lane_plan ? nlohmann::json(LaneLevelName(wan->lane_plan->level)) : nlohmann::json(nullptr);
-      lanes["baseline_ms"] = shaper.baseline_ms() ? nlohmann::json(*shaper.baseline_ms()) : nlohmann::json(nullptr);
-      lanes["delay_ms"] = shaper.delay_ms() ? nlohmann::json(*shaper.delay_ms()) : nlohmann::json(nullptr);
-      lanes["capacity_estimate_kbit"] =
-          shaper.capacity_estimate_kbit() ? nlohmann::json(*shaper.capacity_estimate_kbit()) : nlohmann::json(nullptr);
-      static const std::vector<net::HtbLaneCounters> kNone;
-      const auto& counters = wan->lane_plan ? LaneCounters(wan->interface) : kNone;
-      nlohmann::json classes = nlohmann::json::object();
+      LaneStatus lanes;
+      lanes.rate_kbit = shaper.rate_kbit();
+      lanes.upload_kbit = shaper.shaping().upload_kbit;
+      lanes.min_kbit = shaper.shaping().min_kbit;
+      lanes.adaptive = shaper.shaping().adaptive;
+      lanes.installed = wan->lane_plan.has_value() && lanes_->applied().count(wan->interface) > 0;
+      if (wan->lane_plan) lanes.level = wan->lane_plan->level;
+      lanes.baseline_ms = shaper.baseline_ms();
+      lanes.delay_ms = shaper.delay_ms();
+      lanes.capacity_estimate_kbit = shaper.capacity_estimate_kbit();
       if (wan->lane_plan) {
+        const auto& counters = LaneCounters(wan->interface);
         for (TrafficClass traffic_class : kTrafficClasses) {
           const net::HtbLane& lane = wan->lane_plan->tree.lanes[Index(traffic_class)];
-          nlohmann::json item = {{"class_id", fmt::format("{:x}:{:x}", kLaneMajor, lane.minor)},
-                                 {"ceil_kbit", lane.ceil_bps / 1000}};
+          LaneClassStatus item{traffic_class, kLaneMajor, lane.minor, lane.ceil_bps / 1000, std::nullopt};
           for (const auto& counter : counters) {
-            if (counter.minor != lane.minor) continue;
-            item["bytes"] = counter.bytes;
-            item["packets"] = counter.packets;
-            item["drops"] = counter.drops;
-            item["backlog_packets"] = counter.backlog_packets;
+            if (counter.minor == lane.minor) item.counters = counter;
           }
-          classes[TrafficClassName(traffic_class)] = std::move(item);
+          lanes.classes.push_back(std::move(item));
         }
       }
-      lanes["classes"] = std::move(classes);
-      entry["lanes"] = std::move(lanes);
+      status.lanes = std::move(lanes);
     }
-    wans.push_back(std::move(entry));
+    statuses.push_back(std::move(status));
   }
-  return wans;
+  return statuses;
 }
 
 const std::vector<net::HtbLaneCounters>& PolicyController::LaneCounters(const std::string& interface) const {
@@ -615,44 +573,62 @@ const std::vector<net::HtbLaneCounters>& PolicyController::LaneCounters(const st
   return snapshot.counters;
 }
 
-std::vector<WanEndpoint> PolicyController::Endpoints() const {
+std::vector<WanEndpoints> PolicyController::Endpoints() const {
   RoutingIntent intent = BuildRoutingIntent();
-  std::vector<WanEndpoint> endpoints;
+  std::vector<WanEndpoints> endpoints;
   for (size_t i = 0; i < wans_.size(); ++i) {
     const WanRuntime& wan = *wans_[i];
     WanFacts facts = FactsOf(wan);
-    WanEndpoint endpoint;
-    endpoint.name = wan.config->name;
-    endpoint.usable = PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
-    endpoint.degraded = facts.health.degraded;
+    WanEndpoints endpoint;
+    endpoint.wan = wan.config->name;
+    endpoint.interface = wan.interface;
     if (intent.wans[i].address_v4) endpoint.source_v4 = intent.wans[i].address_v4->address();
     if (intent.wans[i].address_v6) endpoint.source_v6 = intent.wans[i].address_v6->address();
     endpoint.mark = wan.config->mark;
+    endpoint.table = wan.config->table;
+    endpoint.usable = PolicyEngine::Tier(facts) != PolicyEngine::kUnusable;
+    endpoint.degraded = facts.health.degraded;
+    if (decision_) {
+      for (TrafficClass traffic_class : kTrafficClasses) {
+        const auto& path = decision_->path(traffic_class);
+        if (!path.wans.empty() && path.wans.front().wan == endpoint.wan) endpoint.first_for.push_back(traffic_class);
+      }
+    }
     endpoints.push_back(std::move(endpoint));
   }
   return endpoints;
 }
 
-nlohmann::json PolicyController::PathsJson() const {
-  nlohmann::json paths = nlohmann::json::object();
-  if (!decision_) return paths;
+Subscription PolicyController::SubscribeEndpoints(WanEndpointsObserver observer) {
+  uint64_t id = next_observer_++;
+  auto& added = (*endpoint_observers_)[id] = std::move(observer);
+  if (started_) added(notified_endpoints_ ? *notified_endpoints_ : Endpoints());
+  std::weak_ptr<std::map<uint64_t, WanEndpointsObserver>> observers = endpoint_observers_;
+  return Subscription([observers, id] {
+    if (auto alive = observers.lock()) alive->erase(id);
+  });
+}
+
+void PolicyController::NotifyEndpoints() {
+  auto endpoints = Endpoints();
+  if (notified_endpoints_ && *notified_endpoints_ == endpoints) return;
+  notified_endpoints_ = endpoints;
+  // A copy: an observer may subscribe or unsubscribe from inside its call.
+  auto observers = *endpoint_observers_;
+  for (const auto& [id, observer] : observers) {
+    if (endpoint_observers_->count(id)) observer(endpoints);
+  }
+}
+
+std::optional<PathsStatus> PolicyController::Paths() const {
+  if (!decision_) return std::nullopt;
+  PathsStatus paths;
   for (TrafficClass traffic_class : kTrafficClasses) {
     const auto& path = decision_->path(traffic_class);
-    auto wans = nlohmann::json::array();
-    for (const auto& wan : path.wans) wans.push_back({{"wan", wan.wan}, {"weight", wan.weight}});
-    paths[TrafficClassName(traffic_class)] = {
-        {"mode", PathModeName(config_.classes[Index(traffic_class)].mode)},
-        {"wan", path.wans.empty() ? nlohmann::json(nullptr) : nlohmann::json(path.wans.front().wan)},
-        {"wans", wans},
-        {"reason", path.reason},
-        {"pin", nullptr},
-    };
+    paths.classes.push_back({traffic_class, config_.classes[Index(traffic_class)].mode, path.wans, path.reason, std::nullopt});
   }
-  for (const auto& pin : Pins()) {
-    paths[TrafficClassName(pin.traffic_class)]["pin"] = {
-        {"wan", pin.wan}, {"remaining_s", pin.remaining.count()}, {"active", pin.active}};
-  }
-  paths["conntrack_deleted"] = conntrack_deleted_;
+  paths.conntrack_deleted = conntrack_deleted_;
+  for (auto& pin : Pins()) paths.classes[Index(pin.traffic_class)].pin = std::move(pin);
   return paths;
 }
 

@@ -9,6 +9,7 @@
 //                       each health sample feeds the Wan's ShaperRateController, LanePlanner
 //                       turns rate and health into a tree after every evaluation
 // Start() reconciles (replaces what a crashed predecessor left); Stop() removes what it owns.
+// It keeps no copy of the links: it reads the one net::LinkTable the composition root feeds.
 #include <array>
 #include <chrono>
 #include <functional>
@@ -18,11 +19,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/result.h"
 #include "base/scheduler.h"
+#include "base/subscription.h"
 #include "net/conntrack_edge.h"
+#include "net/link_table.h"
 #include "net/netlink_monitor.h"
 #include "net/nftables_edge.h"
 #include "net/routing_edge.h"
@@ -37,49 +38,26 @@
 #include "policy/policy_config.h"
 #include "policy/policy_engine.h"
 #include "policy/shaper_rate_controller.h"
+#include "policy/wan_endpoints.h"
+#include "policy/wan_status.h"
 #include "policy/wan_routing_actuator.h"
 
 namespace uplinkd::policy {
-
-// What the alert relay needs to send over one Wan: bind to its source address (the nft pin for
-// the relay's broker port then marks the flow with this Wan and the alert class).
-struct WanEndpoint {
-  std::string name;
-  bool usable = false;    // the engine may put traffic on it
-  bool degraded = false;  // usable but poor: the relay duplicates when every Wan is
-  std::optional<net::IpAddress> source_v4;
-  std::optional<net::IpAddress> source_v6;
-  uint32_t mark = 0;  // the Wan's fwmark (inside kWanMarkMask)
-  friend bool operator==(const WanEndpoint&, const WanEndpoint&) = default;
-};
-
-// An operator's pin of a traffic class to a Wan (PinClass), as status shows it.
-struct ClassPinStatus {
-  TrafficClass traffic_class = TrafficClass::kManagement;
-  std::string wan;
-  SteadyTime expires_at{};
-  std::chrono::seconds remaining{0};  // rounded up, 0 at expiry
-  bool active = false;  // the class rides the pinned Wan now (false: that Wan is unusable)
-  friend bool operator==(const ClassPinStatus&, const ClassPinStatus&) = default;
-};
-
-struct WanAdministrativeState {
-  std::string wan;
-  bool up = true;  // false: "wan down", unusable for every class
-  friend bool operator==(const WanAdministrativeState&, const WanAdministrativeState&) = default;
-};
 
 class PolicyController {
  public:
   // Bounds of a pin's duration.
   static constexpr std::chrono::seconds kMinPinDuration{1};
-  static constexpr std::chrono::seconds kMaxPinDuration{7 * 24 * 3600};
+  static constexpr std::chrono::seconds kMaxPinDuration{24 * 3600};  // = control::kMaxPinDuration
 
   struct Dependencies {
     Scheduler* scheduler = nullptr;
     net::RoutingEdge* routing = nullptr;
     net::NftablesEdge* nftables = nullptr;
     net::ConntrackEdge* conntrack = nullptr;  // may be null: no conntrack clean-up
+    // The gateway's links and addresses (required). The controller reads it; OnLink/OnAddress
+    // say that it changed.
+    const net::LinkTable* links = nullptr;
     // The prober for one Wan's health probes, bound to that Wan (interface, fwmark, source
     // addresses) so a probe never leaves by another link. Called for Wans with probe targets;
     // null: that Wan's health follows its link and bearer alone.
@@ -105,6 +83,7 @@ class PolicyController {
   void Stop();
 
   void OnModemState(const modem::ModemWanState& state);
+  // The link table applied `event` and changed (LinkTable::Apply returned true).
   void OnLink(const net::LinkEvent& event);
   void OnAddress(const net::AddressEvent& event);
 
@@ -130,13 +109,16 @@ class PolicyController {
   std::vector<ClassPinStatus> Pins() const;
 
   const std::optional<Decision>& decision() const { return decision_; }
-  // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface, "lanes": the
-  // shaper's rate, the degraded level, each lane's ceil and counters; null without lanes) and
-  // "paths" (class -> Wans).
-  nlohmann::json WansJson() const;
-  nlohmann::json PathsJson() const;
-  // Every configured Wan, in config order, with its current source addresses.
-  std::vector<WanEndpoint> Endpoints() const;
+  // Every configured Wan, in config order: health, usability, routing and lanes (the shaper's
+  // rate, the degraded level, each lane's ceil and counters, read at most every 2 s).
+  std::vector<WanStatus> WanStatuses() const;
+  // Each class's path; none before the first decision.
+  std::optional<PathsStatus> Paths() const;
+  // Every configured Wan's endpoints, in config order.
+  std::vector<WanEndpoints> Endpoints() const;
+  // Calls `observer` now (once started) and after every evaluation that changed any Wan's
+  // endpoints, until the handle goes.
+  [[nodiscard]] Subscription SubscribeEndpoints(WanEndpointsObserver observer);
   // Counters for tests and status.
   size_t conntrack_deleted() const { return conntrack_deleted_; }
 
@@ -165,17 +147,12 @@ class PolicyController {
     SteadyTime expires_at{};
     TimerHandle expiry;
   };
-  struct LinkState {
-    net::LinkEvent link;
-    std::vector<net::IpPrefix> addresses;
-  };
-
   WanRuntime* FindByModem(const std::string& modem);
   WanRuntime* FindWan(const std::string& name);
   const WanRuntime* FindWan(const std::string& name) const;
   ClassPins ActivePins() const;
   void ExpirePin(TrafficClass traffic_class);
-  const LinkState* FindLink(const std::string& name) const;
+  const net::LinkEntry* FindLink(const std::string& name) const;
   bool LinkUp(const WanRuntime& wan) const;
   void FeedTrackers();
   WanFacts FactsOf(const WanRuntime& wan) const;
@@ -188,12 +165,13 @@ class PolicyController {
   void EvaluateOnce();
   void ScheduleRecheck();
   void ApplyLanes();
+  void NotifyEndpoints();
 
   PolicyConfig config_;
   Dependencies deps_;
+  net::LinkTable no_links_;  // stands in when no table was given: no links known
   std::function<void()> on_change_;
   std::vector<std::unique_ptr<WanRuntime>> wans_;
-  std::map<int, LinkState> links_;
   WanRoutingActuator routing_;
   NftPolicyActuator nft_;
   std::optional<LaneActuator> lanes_;
@@ -215,6 +193,11 @@ class PolicyController {
   TimerHandle recheck_;
   std::array<std::optional<OperatorPin>, kTrafficClassCount> pins_;
   size_t conntrack_deleted_ = 0;
+  // Shared with the subscriptions' handles, so a handle outliving the controller is harmless.
+  std::shared_ptr<std::map<uint64_t, WanEndpointsObserver>> endpoint_observers_ =
+      std::make_shared<std::map<uint64_t, WanEndpointsObserver>>();
+  uint64_t next_observer_ = 0;
+  std::optional<std::vector<WanEndpoints>> notified_endpoints_;  // what observers last heard
 };
 
 }  // namespace uplinkd::policy

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "inference/alert_submission_codec.h"
 
 namespace uplinkd::relay {
@@ -311,11 +313,10 @@ std::string AlertRelay::Submit(std::string_view datagram) {
   return inference::AlertSubmissionCodec::EncodeReply(reply);
 }
 
-nlohmann::json AlertRelay::Status() const {
+AlertRelayStatus AlertRelay::Status() const {
   AlertDeliverer::Stats total = gone_;
-  size_t in_flight = 0;
+  AlertRelayStatus status;
   size_t chosen = 0;
-  BrokerState best = BrokerState::kStopped;
   // Best first: a connected session is what the broker state means to a reader.
   auto rank = [](BrokerState state) {
     switch (state) {
@@ -326,56 +327,42 @@ nlohmann::json AlertRelay::Status() const {
     }
     return 0;
   };
-  nlohmann::json sessions = nlohmann::json::array();
   for (const auto& path : paths_) {
     const auto& deliverer = *path.deliverer;
     const auto& stats = deliverer.stats();
     AddCounters(total, stats);
-    in_flight += deliverer.in_flight();
+    status.in_flight += deliverer.in_flight();
     if (path.route.publishing && !path.route.wan.empty()) ++chosen;
-    if (rank(deliverer.state()) > rank(best)) best = deliverer.state();
-    sessions.push_back({{"wan", path.route.wan},
-                        {"state", BrokerStateName(deliverer.state())},
-                        {"publishing", deliverer.publishing()},
-                        {"chosen", path.route.publishing},
-                        {"bind_address", deliverer.socket_options().bind_address},
-                        {"in_flight", deliverer.in_flight()},
-                        {"publishes", stats.publishes},
-                        {"duplicate_publishes", stats.duplicate_publishes},
-                        {"delivered", stats.delivered},
-                        {"first_delivered", stats.first_delivered},
-                        {"connects", stats.connects},
-                        {"last_error", stats.last_error}});
+    if (rank(deliverer.state()) > rank(status.broker.state)) status.broker.state = deliverer.state();
+    status.sessions.push_back({.wan = path.route.wan,
+                               .state = deliverer.state(),
+                               .publishing = deliverer.publishing(),
+                               .chosen = path.route.publishing,
+                               .bind_address = deliverer.socket_options().bind_address,
+                               .in_flight = deliverer.in_flight(),
+                               .publishes = stats.publishes,
+                               .duplicate_publishes = stats.duplicate_publishes,
+                               .delivered = stats.delivered,
+                               .first_delivered = stats.first_delivered,
+                               .connects = stats.connects,
+                               .last_error = stats.last_error});
   }
-  nlohmann::json status = {
-      {"outbox_depth", outbox_->counts().pending},
-      {"outbox_stored", outbox_->counts().stored},
-      {"outbox_max", outbox_->max_alerts()},
-      // Alerts marked delivered (once each, whichever path's PUBACK came first).
-      {"delivered", total.first_delivered},
-      {"last_delivery_ms", total.last_delivery_ms ? nlohmann::json(*total.last_delivery_ms) : nlohmann::json()},
-      {"in_flight", in_flight},
-      {"broker",
-       {{"state", BrokerStateName(best)},
-        {"host", settings_.broker.host},
-        {"port", settings_.broker.port},
-        {"tls", !settings_.broker.ca_file.empty()},
-        {"connects", total.connects},
-        {"session_failures", total.session_failures},
-        {"last_error", last_error_}}},
-      {"submissions",
-       {{"accepted", stats_.accepted},
-        {"duplicates", stats_.duplicates},
-        {"refused", stats_.refused},
-        {"busy", stats_.busy},
-        {"evicted_pending", stats_.evicted_pending},
-        {"storage_errors", stats_.storage_errors}}},
-      {"publishes", total.publishes},
-      {"duplicate_publishes", total.duplicate_publishes},
-      {"duplicating", chosen >= 2},
-      {"sessions", std::move(sessions)},
-      {"socket", settings_.socket_path},
-  };
+  status.outbox_depth = outbox_->counts().pending;
+  status.outbox_stored = outbox_->counts().stored;
+  status.outbox_max = outbox_->max_alerts();
+  status.delivered = total.first_delivered;
+  status.last_delivery_ms = total.last_delivery_ms;
+  status.broker.host = settings_.broker.host;
+  status.broker.port = settings_.broker.port;
+  status.broker.tls = !settings_.broker.ca_file.empty();
+  status.broker.connects = total.connects;
+  status.broker.session_failures = total.session_failures;
+  status.broker.last_error = last_error_;
+  status.submissions = stats_;
+  status.publishes = total.publishes;
+  status.duplicate_publishes = total.duplicate_publishes;
+  status.duplicating = chosen >= 2;
+  status.socket = settings_.socket_path;
   return status;
 }
 

@@ -11,12 +11,11 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
-
 #include "base/logger.h"
 #include "base/scheduler.h"
 #include "relay/alert_deliverer.h"
 #include "relay/alert_outbox.h"
+#include "relay/alert_relay_status.h"
 #include "relay/alert_submission_socket.h"
 #include "relay/mosquitto_mqtt_session.h"
 #include "relay/relay_route.h"
@@ -34,14 +33,7 @@ struct AlertRelaySettings {
 
 class AlertRelay {
  public:
-  struct Stats {
-    uint64_t accepted = 0;
-    uint64_t duplicates = 0;
-    uint64_t refused = 0;       // malformed or too large
-    uint64_t busy = 0;          // refused because the outbox was full
-    uint64_t evicted_pending = 0;
-    uint64_t storage_errors = 0;
-  };
+  using Stats = SubmissionStats;
 
   // `factory` makes broker sessions (MosquittoMqttSession's by default). Opening the outbox or
   // the socket may fail; the relay then does not exist.
@@ -60,7 +52,7 @@ class AlertRelay {
   // marks and priority apply live; `publishing` takes effect at once. When no publishing session is
   // connected, the first connected standby publishes until one is.
   void SetRoutes(const std::vector<RelayRoute>& routes);
-  nlohmann::json Status() const;
+  AlertRelayStatus Status() const;
   void set_change_observer(std::function<void()> observer);
   void set_wall_clock(std::function<int64_t()> wall_clock_ms) { wall_clock_ms_ = std::move(wall_clock_ms); }
 

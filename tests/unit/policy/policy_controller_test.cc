@@ -66,6 +66,7 @@ class PolicyControllerTest : public ::testing::Test {
     deps.nftables = &nft_;
     deps.conntrack = &conntrack_;
     deps.traffic_control = traffic_control_;
+    deps.links = &links_;
     deps.bind_prober = [this](Prober&, const ProbeBinding& binding) { bindings_.push_back(binding); };
     deps.make_prober = [this](const WanConfig&, const ProbeBinding&) -> std::unique_ptr<Prober> {
       return std::make_unique<ProberView>(prober_);
@@ -74,11 +75,19 @@ class PolicyControllerTest : public ::testing::Test {
     controller_->Start();
     // The netlink snapshot, as the monitor reports it.
     auto links = *kernel_.ListLinks();
-    for (const auto& link : links) controller_->OnLink(Event(link));
+    for (const auto& link : links) FeedLink(Event(link));
     auto addresses = *kernel_.ListAddresses(0);
-    for (const auto& address : addresses) controller_->OnAddress({address.link_index, address.prefix, false});
+    for (const auto& address : addresses) FeedAddress({address.link_index, address.prefix, false});
     controller_->OnModemState(Modem("modem1", "wwan0", "100.64.1.2/30", "100.64.1.1", "2001:db8:1::2/64", "2001:db8:1::1"));
     controller_->OnModemState(Modem("modem2", "wwan1", "100.64.2.2/30", "100.64.2.1", nullptr, nullptr));
+  }
+
+  // As the daemon does: the one link table applies the event, the controller hears of a change.
+  void FeedLink(const net::LinkEvent& event) {
+    if (links_.Apply(event)) controller_->OnLink(event);
+  }
+  void FeedAddress(const net::AddressEvent& event) {
+    if (links_.Apply(event)) controller_->OnAddress(event);
   }
 
   static net::LinkEvent Event(const net::Link& link) {
@@ -164,6 +173,7 @@ class PolicyControllerTest : public ::testing::Test {
   net::TrafficControlEdge* traffic_control_ = nullptr;  // tests with lanes point it at tc_
   FakeProber prober_{scheduler_};
   PolicyConfig config_;
+  net::LinkTable links_;
   std::unique_ptr<PolicyController> controller_;
   int wwan0_ = 0, wwan1_ = 0, lan0_ = 0;
   int changes_ = 0;
@@ -206,11 +216,13 @@ TEST_F(PolicyControllerTest, StartInstallsTablesRulesAndTheNftTable) {
   EXPECT_EQ(AlertMark(), 0x100u);
   EXPECT_NE(table.ToString().find("oifname \"wwan0\" masquerade"), std::string::npos) << table.ToString();
   EXPECT_NE(table.ToString().find("iifname \"lan0\" jump mark_lan"), std::string::npos) << table.ToString();
-  auto wans = controller_->WansJson();
-  EXPECT_EQ(wans[0]["health"], "up");
-  EXPECT_EQ(wans[0]["table"], 101);
-  EXPECT_EQ(wans[1]["mark"], 0x200);
-  EXPECT_EQ(controller_->PathsJson()["alert"]["wan"], "cell1");
+  auto wans = controller_->WanStatuses();
+  EXPECT_EQ(wans[0].health.state, WanHealthState::kUp);
+  EXPECT_EQ(wans[0].table, 101u);
+  EXPECT_EQ(wans[1].mark, 0x200u);
+  auto paths = controller_->Paths();
+  ASSERT_TRUE(paths);
+  EXPECT_EQ(paths->classes[Index(TrafficClass::kAlert)].wans.front().wan, "cell1");
   // Each prober was bound to its Wan's interface, mark and addresses once they were known.
   auto bound = [&](const char* interface, uint32_t mark, const char* address) {
     return std::any_of(bindings_.begin(), bindings_.end(), [&](const ProbeBinding& b) {
@@ -252,13 +264,43 @@ TEST_F(PolicyControllerTest, LinkDownFailsOverAtOnceAndRoutesComeBackWithTheLink
   Advance(3s);
   ASSERT_EQ(AlertWan(), "cell1");
   ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, false));  // the kernel drops wwan0's routes
-  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  FeedLink(Event(*kernel_.GetLink("wwan0")));
   EXPECT_EQ(AlertWan(), "cell2");  // no clock advance needed
   EXPECT_FALSE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
   ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, true));
-  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  FeedLink(Event(*kernel_.GetLink("wwan0")));
   EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
   EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV6, "2001:db8:1::1"));
+}
+
+// The one typed output for what rides a Wan: a subscriber hears the endpoints at once, then only
+// when they change (not on every evaluation), and nothing once its handle is gone.
+TEST_F(PolicyControllerTest, EndpointSubscribersHearEachChangeOnce) {
+  StartController();
+  Advance(3s);
+  std::vector<std::vector<WanEndpoints>> heard;
+  auto subscription = controller_->SubscribeEndpoints([&](const std::vector<WanEndpoints>& wans) { heard.push_back(wans); });
+  ASSERT_EQ(heard.size(), 1u);
+  ASSERT_EQ(heard[0].size(), 2u);
+  EXPECT_TRUE(heard[0][0].usable);
+  EXPECT_TRUE(heard[0][0].IsFirstFor(TrafficClass::kAlert));
+  EXPECT_EQ(heard[0][0].interface, "wwan0");
+  EXPECT_EQ(heard[0][1].table, 102u);
+  Advance(3s);  // health samples: evaluations, but the same endpoints
+  EXPECT_EQ(heard.size(), 1u);
+
+  ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, false));
+  FeedLink(Event(*kernel_.GetLink("wwan0")));
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_FALSE(heard[1][0].usable);
+  EXPECT_FALSE(heard[1][0].IsFirstFor(TrafficClass::kAlert));
+  EXPECT_TRUE(heard[1][1].IsFirstFor(TrafficClass::kAlert));
+
+  subscription.Reset();
+  ASSERT_TRUE(kernel_.SetLinkUp(wwan0_, true));
+  FeedLink(Event(*kernel_.GetLink("wwan0")));
+  Advance(3s);
+  EXPECT_EQ(heard.size(), 2u);
 }
 
 TEST_F(PolicyControllerTest, BearerDropFailsOverAtOnce) {
@@ -273,7 +315,7 @@ TEST_F(PolicyControllerTest, BearerDropFailsOverAtOnce) {
   controller_->OnModemState(dropped);
   EXPECT_EQ(AlertWan(), "cell2");
   EXPECT_TRUE(conntrack_.entries().empty());
-  EXPECT_EQ(controller_->WansJson()[0]["health"], "down");
+  EXPECT_EQ(controller_->WanStatuses()[0].health.state, WanHealthState::kDown);
   // Without its bearer the Wan has no address: its source rule and default route go.
   for (const auto& rule : OwnRules(net::IpFamily::kV4)) EXPECT_NE(rule.source, Prefix("100.64.1.2/32"));
   EXPECT_FALSE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
@@ -326,9 +368,9 @@ TEST_F(PolicyControllerTest, AWanWithoutProbeTargetsFollowsItsLinkAndBearer) {
   for (auto& wan : config_.wans) wan.health.targets.clear();
   StartController();
   EXPECT_EQ(AlertWan(), "cell1");
-  EXPECT_EQ(controller_->WansJson()[0]["health"], "up");
+  EXPECT_EQ(controller_->WanStatuses()[0].health.state, WanHealthState::kUp);
   kernel_.SetCarrier(wwan0_, false);
-  controller_->OnLink(Event(*kernel_.GetLink("wwan0")));
+  FeedLink(Event(*kernel_.GetLink("wwan0")));
   EXPECT_EQ(AlertWan(), "cell2");
 }
 
@@ -363,23 +405,34 @@ TEST_F(PolicyControllerTest, LanesAreInstalledPerShapedWanWithPinsAndEndpoints) 
   EXPECT_NE(output.find("ip saddr 100.64.2.2 tcp dport 8883"), std::string::npos) << output;
   EXPECT_NE(output.find("ip6 saddr 2001:db8:1::2 tcp dport 8883"), std::string::npos) << output;
 
-  auto wans = controller_->WansJson();
-  EXPECT_EQ(wans[0]["lanes"]["rate_kbit"], 1000);
-  EXPECT_EQ(wans[0]["lanes"]["level"], "normal");
-  EXPECT_EQ(wans[0]["lanes"]["classes"]["bulk"]["class_id"], "55:40");
-  EXPECT_EQ(wans[0]["lanes"]["classes"]["bulk"]["ceil_kbit"], 1000);
-  EXPECT_EQ(wans[0]["lanes"]["classes"]["alert"]["packets"], 0);
-  EXPECT_TRUE(wans[1]["lanes"].is_null());
+  auto wans = controller_->WanStatuses();
+  ASSERT_TRUE(wans[0].lanes);
+  const LaneStatus& lane_status = *wans[0].lanes;
+  EXPECT_EQ(lane_status.rate_kbit, 1000u);
+  EXPECT_EQ(lane_status.level, LaneLevel::kNormal);
+  ASSERT_EQ(lane_status.classes.size(), 4u);
+  const LaneClassStatus& bulk = lane_status.classes[Index(TrafficClass::kBulk)];
+  EXPECT_EQ(bulk.traffic_class, TrafficClass::kBulk);
+  EXPECT_EQ(bulk.major, 0x55);
+  EXPECT_EQ(bulk.minor, 0x40);
+  EXPECT_EQ(bulk.ceil_kbit, 1000u);
+  auto alert_packets = [&] {
+    const auto& counters = controller_->WanStatuses()[0].lanes->classes[Index(TrafficClass::kAlert)].counters;
+    return counters ? counters->packets : 99999u;
+  };
+  EXPECT_EQ(alert_packets(), 0u);
+  EXPECT_FALSE(wans[1].lanes);
   // Counters come from the kernel at most every 2 s, however often state is published.
   ASSERT_TRUE(tc_.SetCounters("wwan0", 0x55, {0x10, 3000, 2, 0, 0}));
-  EXPECT_EQ(controller_->WansJson()[0]["lanes"]["classes"]["alert"]["packets"], 0);
+  EXPECT_EQ(alert_packets(), 0u);
   Advance(2s);
-  EXPECT_EQ(controller_->WansJson()[0]["lanes"]["classes"]["alert"]["packets"], 2);
+  EXPECT_EQ(alert_packets(), 2u);
 
   auto endpoints = controller_->Endpoints();
   ASSERT_EQ(endpoints.size(), 2u);
-  EXPECT_EQ(endpoints[0], (WanEndpoint{"cell1", true, false, Ip("100.64.1.2"), Ip("2001:db8:1::2"), 0x100}));
-  EXPECT_EQ(endpoints[1], (WanEndpoint{"cell2", true, false, Ip("100.64.2.2"), std::nullopt, 0x200}));
+  EXPECT_EQ(endpoints[0], (WanEndpoints{"cell1", "wwan0", Ip("100.64.1.2"), Ip("2001:db8:1::2"), 0x100, 101, true,
+                                        false, {kTrafficClasses.begin(), kTrafficClasses.end()}}));
+  EXPECT_EQ(endpoints[1], (WanEndpoints{"cell2", "wwan1", Ip("100.64.2.2"), std::nullopt, 0x200, 102, true, false, {}}));
 
   controller_->Stop();
   EXPECT_EQ(*tc_.ReadHtb("wwan0", 0x55), std::nullopt);
@@ -395,10 +448,13 @@ TEST_F(PolicyControllerTest, LanesFollowQueueingDelayAndRecover) {
   Advance(5s);
   ASSERT_EQ((*tc_.ReadHtb("wwan0", 0x55))->rate_bps, 1000000u);
   prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer(400ms));
-  auto level = [&] { return controller_->WansJson()[0]["lanes"]["level"].get<std::string>(); };
+  auto level = [&] {
+    auto lanes = controller_->WanStatuses()[0].lanes;
+    return lanes && lanes->level ? LaneLevelName(*lanes->level) : "none";
+  };
   auto started = scheduler_.Now();
-  while (level() != "severe" && scheduler_.Now() - started < 120s) Advance(100ms);
-  ASSERT_EQ(level(), "severe") << controller_->WansJson()[0].dump();
+  while (std::string(level()) != "severe" && scheduler_.Now() - started < 120s) Advance(100ms);
+  ASSERT_STREQ(level(), "severe");
   auto tree = **tc_.ReadHtb("wwan0", 0x55);
   uint64_t rate = tree.rate_bps;
   EXPECT_LT(rate, 1000000u);
@@ -406,15 +462,15 @@ TEST_F(PolicyControllerTest, LanesFollowQueueingDelayAndRecover) {
   EXPECT_EQ(tree.lanes[1].ceil_bps, rate);             // management
   EXPECT_EQ(tree.lanes[2].ceil_bps, rate * 50 / 100);  // telemetry capped
   EXPECT_EQ(tree.lanes[3].ceil_bps, rate * 10 / 100);  // bulk capped
-  EXPECT_TRUE(controller_->WansJson()[0]["degraded"].get<bool>());
+  EXPECT_TRUE(controller_->WanStatuses()[0].health.degraded);
 
   prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer(20ms));
   started = scheduler_.Now();
-  while ((level() != "normal" || (*tc_.ReadHtb("wwan0", 0x55))->rate_bps < 1000000u) &&
+  while ((std::string(level()) != "normal" || (*tc_.ReadHtb("wwan0", 0x55))->rate_bps < 1000000u) &&
          scheduler_.Now() - started < 300s) {
     Advance(100ms);
   }
-  EXPECT_EQ(level(), "normal");
+  EXPECT_STREQ(level(), "normal");
   tree = **tc_.ReadHtb("wwan0", 0x55);
   EXPECT_EQ(tree.rate_bps, 1000000u);
   EXPECT_EQ(tree.lanes[3].ceil_bps, 1000000u);
@@ -426,7 +482,7 @@ TEST_F(PolicyControllerTest, NoTrafficControlEdgeMeansNoLanes) {
   StartController();
   Advance(2s);
   EXPECT_EQ(Table().FindChain("lanes"), nullptr);
-  EXPECT_TRUE(controller_->WansJson()[0]["lanes"].is_null());
+  EXPECT_FALSE(controller_->WanStatuses()[0].lanes);
 }
 
 // ---- operator actions ----
@@ -453,12 +509,12 @@ TEST_F(PolicyControllerTest, WanDownMovesEveryClassInOneDecisionAndWanUpBringsIt
   EXPECT_EQ(OwnRules(net::IpFamily::kV4).back().table, 102u);  // the fallback follows the default class
   EXPECT_EQ(conntrack_.entries().size(), 1u);
   EXPECT_TRUE(conntrack_.entries().count(2));
-  auto wans = controller_->WansJson();
-  EXPECT_EQ(wans[0]["admin_state"], "down");
-  EXPECT_EQ(wans[0]["reason"], "administratively down");
-  EXPECT_FALSE(wans[0]["usable"].get<bool>());
-  EXPECT_EQ(wans[0]["health"], "up");  // probes go on, so its health is known when it comes back
-  EXPECT_EQ(wans[1]["admin_state"], "up");
+  auto wans = controller_->WanStatuses();
+  EXPECT_FALSE(wans[0].admin_up);
+  EXPECT_EQ(wans[0].health.reason, "administratively down");
+  EXPECT_FALSE(wans[0].usable);
+  EXPECT_EQ(wans[0].health.state, WanHealthState::kUp);  // probes go on, so its health is known when it comes back
+  EXPECT_TRUE(wans[1].admin_up);
   EXPECT_EQ(controller_->AdministrativeStates(),
             (std::vector<WanAdministrativeState>{{"cell1", false}, {"cell2", true}}));
   EXPECT_FALSE(controller_->AdministrativelyUp("cell1"));
@@ -470,8 +526,8 @@ TEST_F(PolicyControllerTest, WanDownMovesEveryClassInOneDecisionAndWanUpBringsIt
 
   ASSERT_TRUE(controller_->SetAdministrativeState("cell1", true));
   EXPECT_TRUE(controller_->AdministrativelyUp("cell1"));
-  EXPECT_EQ(controller_->WansJson()[0]["admin_state"], "up");
-  EXPECT_TRUE(controller_->WansJson()[0]["usable"].get<bool>());
+  EXPECT_TRUE(controller_->WanStatuses()[0].admin_up);
+  EXPECT_TRUE(controller_->WanStatuses()[0].usable);
   EXPECT_TRUE(controller_->Endpoints()[0].usable);
   // Failback after the hold time, as after any recovery.
   Advance(6s);
@@ -493,11 +549,10 @@ TEST_F(PolicyControllerTest, APinTakesEffectAtOnceAndExpiresByItself) {
   auto pins = controller_->Pins();
   ASSERT_EQ(pins.size(), 1u);
   EXPECT_EQ(pins[0], (ClassPinStatus{TrafficClass::kManagement, "cell2", pinned_at + 5s, 5s, true}));
-  auto paths = controller_->PathsJson();
-  EXPECT_EQ(paths["management"]["pin"]["wan"], "cell2");
-  EXPECT_EQ(paths["management"]["pin"]["remaining_s"], 5);
-  EXPECT_TRUE(paths["management"]["pin"]["active"].get<bool>());
-  EXPECT_TRUE(paths["alert"]["pin"].is_null());
+  auto paths = controller_->Paths();
+  ASSERT_TRUE(paths);
+  EXPECT_EQ(paths->classes[Index(TrafficClass::kManagement)].pin, pins[0]);
+  EXPECT_FALSE(paths->classes[Index(TrafficClass::kAlert)].pin);
 
   Advance(4990ms);
   ASSERT_EQ(controller_->Pins().size(), 1u);
@@ -511,7 +566,7 @@ TEST_F(PolicyControllerTest, APinTakesEffectAtOnceAndExpiresByItself) {
   // Back at once: the end of a pin is not held.
   EXPECT_EQ(WansOf(TrafficClass::kManagement), std::vector<std::string>{"cell1"});
   EXPECT_EQ(MarkOf(TrafficClass::kManagement), 0x100u);
-  EXPECT_TRUE(controller_->PathsJson()["management"]["pin"].is_null());
+  EXPECT_FALSE(controller_->Paths()->classes[Index(TrafficClass::kManagement)].pin);
 }
 
 TEST_F(PolicyControllerTest, APinToAnUnusableWanIsInactiveAndUnpinEndsItAtOnce) {
@@ -522,7 +577,7 @@ TEST_F(PolicyControllerTest, APinToAnUnusableWanIsInactiveAndUnpinEndsItAtOnce) 
   EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell1"});
   ASSERT_EQ(controller_->Pins().size(), 1u);
   EXPECT_FALSE(controller_->Pins()[0].active);
-  EXPECT_FALSE(controller_->PathsJson()["bulk"]["pin"]["active"].get<bool>());
+  EXPECT_FALSE(controller_->Paths()->classes[Index(TrafficClass::kBulk)].pin->active);
   // Usable again: the pin is in force at once.
   ASSERT_TRUE(controller_->SetAdministrativeState("cell2", true));
   EXPECT_EQ(WansOf(TrafficClass::kBulk), std::vector<std::string>{"cell2"});
@@ -567,7 +622,7 @@ TEST_F(PolicyControllerTest, RefusedOperatorActionsChangeNothing) {
   expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", 0s), ErrorCode::kInvalidArgument, "not 0 s");
   expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", -5s), ErrorCode::kInvalidArgument, "1 s to");
   expect_refused(controller_->PinClass(TrafficClass::kAlert, "cell2", PolicyController::kMaxPinDuration + 1s),
-                 ErrorCode::kInvalidArgument, "604800 s");
+                 ErrorCode::kInvalidArgument, "86400 s");
   expect_refused(controller_->PinClass(static_cast<TrafficClass>(9), "cell2", 60s), ErrorCode::kInvalidArgument,
                  "unknown traffic class");
   expect_refused(controller_->UnpinClass(TrafficClass::kTelemetry), ErrorCode::kNotFound, "telemetry is not pinned");

@@ -68,12 +68,12 @@ class AlertRelayPathsTest : public ::testing::Test {
   }
   // Runs the 0 ms saves of acknowledged alerts.
   void Settle() { scheduler_.AdvanceBy(milliseconds(0)); }
-  nlohmann::json Session(const std::string& wan) const {
-    auto status = relay_->Status();
-    for (const auto& session : status["sessions"]) {
-      if (session["wan"] == wan) return session;
+  RelaySessionStatus Session(const std::string& wan) const {
+    for (const auto& session : relay_->Status().sessions) {
+      if (session.wan == wan) return session;
     }
-    return nullptr;
+    ADD_FAILURE() << "no session for " << wan;
+    return {};
   }
   uint64_t Pending() const { return relay_->outbox().counts().pending; }
 
@@ -159,9 +159,9 @@ TEST_F(AlertRelayPathsTest, AStandbyStaysConnectedAndPublishesNothing) {
   EXPECT_EQ(Ids(On(kCell1)), (std::vector<std::string>{a, b}));
   EXPECT_TRUE(On(kCell2)->published().empty());
   EXPECT_EQ(relay_->deliverer("cell2")->state(), BrokerState::kConnected);
-  EXPECT_EQ(Session("cell2")["publishing"], false);
-  EXPECT_EQ(Session("cell1")["publishing"], true);
-  EXPECT_EQ(relay_->Status()["duplicating"], false);
+  EXPECT_EQ(Session("cell2").publishing, false);
+  EXPECT_EQ(Session("cell1").publishing, true);
+  EXPECT_EQ(relay_->Status().duplicating, false);
 }
 
 TEST_F(AlertRelayPathsTest, SwitchingThePublishingPathMovesTheDrainWithoutLosingAnything) {
@@ -178,7 +178,7 @@ TEST_F(AlertRelayPathsTest, SwitchingThePublishingPathMovesTheDrainWithoutLosing
   // cell2 takes the drain at once, including what cell1 still has in flight (cell1's path may be
   // the one that went bad).
   EXPECT_EQ(Ids(On(kCell2)), (std::vector<std::string>{a, b}));
-  EXPECT_EQ(Session("cell2")["duplicate_publishes"], 2);
+  EXPECT_EQ(Session("cell2").duplicate_publishes, 2u);
   // cell1's PUBLISHes complete; it takes nothing new.
   AcknowledgeAll(kCell1);
   Settle();
@@ -193,7 +193,7 @@ TEST_F(AlertRelayPathsTest, SwitchingThePublishingPathMovesTheDrainWithoutLosing
   std::string d = Submit(4);
   EXPECT_EQ(Ids(On(kCell2)).back(), d);
   EXPECT_EQ(Ids(On(kCell1)).size(), 2u);
-  EXPECT_EQ(relay_->Status()["delivered"], 3);
+  EXPECT_EQ(relay_->Status().delivered, 3u);
 }
 
 TEST_F(AlertRelayPathsTest, TwoPublishingSessionsBothPublishEachAlertAndTheOutboxCountsItOnce) {
@@ -205,9 +205,9 @@ TEST_F(AlertRelayPathsTest, TwoPublishingSessionsBothPublishEachAlertAndTheOutbo
   EXPECT_EQ(Ids(On(kCell1)), (std::vector<std::string>{a}));
   EXPECT_EQ(Ids(On(kCell2)), (std::vector<std::string>{a}));
   auto status = relay_->Status();
-  EXPECT_EQ(status["duplicating"], true);
-  EXPECT_EQ(status["duplicate_publishes"], 1);
-  EXPECT_EQ(status["publishes"], 2);
+  EXPECT_EQ(status.duplicating, true);
+  EXPECT_EQ(status.duplicate_publishes, 1u);
+  EXPECT_EQ(status.publishes, 2u);
 
   On(kCell2)->Acknowledge(1);
   Settle();
@@ -215,12 +215,12 @@ TEST_F(AlertRelayPathsTest, TwoPublishingSessionsBothPublishEachAlertAndTheOutbo
   On(kCell1)->Acknowledge(1);
   Settle();
   status = relay_->Status();
-  EXPECT_EQ(status["delivered"], 1);
-  EXPECT_EQ(Session("cell1")["delivered"], 1);
-  EXPECT_EQ(Session("cell2")["delivered"], 1);
-  EXPECT_EQ(Session("cell2")["first_delivered"], 1);
-  EXPECT_EQ(Session("cell1")["first_delivered"], 0);
-  EXPECT_EQ(status["in_flight"], 0);
+  EXPECT_EQ(status.delivered, 1u);
+  EXPECT_EQ(Session("cell1").delivered, 1u);
+  EXPECT_EQ(Session("cell2").delivered, 1u);
+  EXPECT_EQ(Session("cell2").first_delivered, 1u);
+  EXPECT_EQ(Session("cell1").first_delivered, 0u);
+  EXPECT_EQ(status.in_flight, 0u);
 }
 
 TEST_F(AlertRelayPathsTest, APubackOnOnePathStopsTheOtherFromResendingItAfterTheSave) {
@@ -264,13 +264,13 @@ TEST_F(AlertRelayPathsTest, AConnectedStandbyPublishesWhileNoChosenPathIsConnect
   Accept(kCell2);
   std::string a = Submit(1);
   EXPECT_EQ(Ids(On(kCell2)), (std::vector<std::string>{a}));
-  EXPECT_EQ(Session("cell2")["publishing"], true);
-  EXPECT_EQ(Session("cell2")["chosen"], false);
-  EXPECT_EQ(relay_->Status()["duplicating"], false);
+  EXPECT_EQ(Session("cell2").publishing, true);
+  EXPECT_EQ(Session("cell2").chosen, false);
+  EXPECT_EQ(relay_->Status().duplicating, false);
 
   // The chosen path connects: the standby goes back to standby and its PUBLISH completes.
   Accept(kCell1);
-  EXPECT_EQ(Session("cell2")["publishing"], false);
+  EXPECT_EQ(Session("cell2").publishing, false);
   std::string b = Submit(2);
   EXPECT_EQ(Ids(On(kCell2)), (std::vector<std::string>{a}));
   EXPECT_EQ(Ids(On(kCell1)).back(), b);
@@ -280,7 +280,7 @@ TEST_F(AlertRelayPathsTest, AConnectedStandbyPublishesWhileNoChosenPathIsConnect
 
   // The chosen path drops: the standby takes over again.
   On(kCell1)->Drop("connection lost");
-  EXPECT_EQ(Session("cell2")["publishing"], true);
+  EXPECT_EQ(Session("cell2").publishing, true);
   std::string c = Submit(3);
   EXPECT_EQ(Ids(On(kCell2)).back(), c);
 }
@@ -292,26 +292,22 @@ TEST_F(AlertRelayPathsTest, StatusKeepsTheBrokerFieldsAndListsSessions) {
   On(kCell2)->Drop("connection refused");
   auto status = relay_->Status();
   // The best state across sessions.
-  EXPECT_EQ(status["broker"]["state"], "connected");
-  EXPECT_EQ(status["broker"]["connects"], 1);
-  EXPECT_EQ(status["broker"]["session_failures"], 1);
-  EXPECT_EQ(status["broker"]["last_error"], "cell2: connection refused");
-  EXPECT_EQ(status["duplicating"], true);
-  ASSERT_EQ(status["sessions"].size(), 2u);
+  EXPECT_EQ(status.broker.state, BrokerState::kConnected);
+  EXPECT_EQ(status.broker.connects, 1u);
+  EXPECT_EQ(status.broker.session_failures, 1u);
+  EXPECT_EQ(status.broker.last_error, "cell2: connection refused");
+  EXPECT_EQ(status.duplicating, true);
+  ASSERT_EQ(status.sessions.size(), 2u);
   auto cell2 = Session("cell2");
-  EXPECT_EQ(cell2["state"], "backing-off");
-  EXPECT_EQ(cell2["bind_address"], kCell2);
-  EXPECT_EQ(cell2["publishing"], true);
-  EXPECT_EQ(cell2["last_error"], "connection refused");
-  EXPECT_EQ(cell2["connects"], 0);
-  for (const char* key : {"wan", "state", "publishing", "bind_address", "publishes", "delivered", "connects",
-                          "last_error"}) {
-    EXPECT_TRUE(cell2.contains(key)) << key;
-  }
+  EXPECT_EQ(cell2.state, BrokerState::kBackingOff);
+  EXPECT_EQ(cell2.bind_address, kCell2);
+  EXPECT_EQ(cell2.publishing, true);
+  EXPECT_EQ(cell2.last_error, "connection refused");
+  EXPECT_EQ(cell2.connects, 0u);
   // A removed route's counters stay in the totals.
   relay_->SetRoutes({Route("cell1", kCell1, true)});
-  EXPECT_EQ(relay_->Status()["broker"]["session_failures"], 1);
-  EXPECT_EQ(relay_->Status()["duplicating"], false);
+  EXPECT_EQ(relay_->Status().broker.session_failures, 1u);
+  EXPECT_EQ(relay_->Status().duplicating, false);
 }
 
 TEST_F(AlertRelayPathsTest, TheCommonOptionsReachEveryPathAndARouteMarkWins) {

@@ -130,9 +130,9 @@ TEST_F(AlertRelayTest, RepliesOverTheDatagramSocketAndPublishesWhenConnected) {
   ASSERT_EQ(broker_.session()->published().size(), 1u);
   EXPECT_EQ(nlohmann::json::parse(broker_.session()->published()[0].payload)["id"], json["id"]);
   auto status = relay_->Status();
-  EXPECT_EQ(status["outbox_depth"], 1);
-  EXPECT_EQ(status["broker"]["state"], "connected");
-  EXPECT_EQ(status["in_flight"], 1);
+  EXPECT_EQ(status.outbox_depth, 1u);
+  EXPECT_EQ(status.broker.state, BrokerState::kConnected);
+  EXPECT_EQ(status.in_flight, 1u);
 
   relay_->Stop();
   EXPECT_FALSE(std::filesystem::exists(path));

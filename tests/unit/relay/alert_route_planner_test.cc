@@ -5,13 +5,21 @@
 namespace uplinkd {
 namespace {
 
-policy::WanEndpoint Wan(const std::string& name, bool usable, bool degraded, const std::string& v4) {
-  policy::WanEndpoint wan;
-  wan.name = name;
+policy::WanEndpoints Wan(const std::string& name, bool usable, bool degraded, const std::string& v4) {
+  policy::WanEndpoints wan;
+  wan.wan = name;
   wan.usable = usable;
   wan.degraded = degraded;
   if (!v4.empty()) wan.source_v4 = *net::IpAddress::Parse(v4);
   return wan;
+}
+
+// The policy's endpoints with `alert_wan` first on the alert class's path.
+std::vector<policy::WanEndpoints> WithAlertOn(std::vector<policy::WanEndpoints> wans, const std::string& alert_wan) {
+  for (auto& wan : wans) {
+    if (wan.wan == alert_wan) wan.first_for = {policy::TrafficClass::kAlert};
+  }
+  return wans;
 }
 
 std::vector<std::pair<std::string, bool>> Publishing(const std::vector<relay::RelayRoute>& routes) {
@@ -23,49 +31,49 @@ std::vector<std::pair<std::string, bool>> Publishing(const std::vector<relay::Re
 using Expected = std::vector<std::pair<std::string, bool>>;
 
 TEST(AlertRoutePlannerTest, OneBoundSessionPerUsableWanAndOnlyTheAlertPathPublishes) {
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = {Wan("cell1", true, false, "100.64.1.2"), Wan("cell2", true, false, "100.64.2.2")};
-  inputs.alert_wan = "cell1";
-  inputs.socket.priority = 0x550010;
-  auto routes = AlertRoutePlanner::Plan(inputs);
+  AlertRoutePlanner::Options options;
+  options.socket.priority = 0x550010;
+  auto wans = WithAlertOn({Wan("cell1", true, false, "100.64.1.2"), Wan("cell2", true, false, "100.64.2.2")}, "cell1");
+  auto routes = AlertRoutePlanner::Plan(wans, options);
   EXPECT_EQ(Publishing(routes), (Expected{{"cell1", true}, {"cell2", false}}));
   EXPECT_EQ(routes[0].socket.bind_address, "100.64.1.2");
   EXPECT_EQ(routes[1].socket.bind_address, "100.64.2.2");
   EXPECT_EQ(routes[1].socket.priority, 0x550010u);  // common options carried to every session
 }
 
+TEST(AlertRoutePlannerTest, OnlyTheAlertClassCountsNotOtherClassesFirstOnAWan) {
+  auto wans = WithAlertOn({Wan("cell1", true, false, "100.64.1.2"), Wan("cell2", true, false, "100.64.2.2")}, "cell2");
+  wans[0].first_for = {policy::TrafficClass::kBulk, policy::TrafficClass::kTelemetry};
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, {})), (Expected{{"cell1", false}, {"cell2", true}}));
+}
+
 TEST(AlertRoutePlannerTest, UnusableWansAndWansWithoutAnIpv4AddressGetNoSession) {
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = {Wan("cell1", false, false, "100.64.1.2"), Wan("cell2", true, false, ""),
-                 Wan("eth1", true, false, "192.0.2.2")};
-  inputs.alert_wan = "eth1";
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"eth1", true}}));
+  auto wans = WithAlertOn(
+      {Wan("cell1", false, false, "100.64.1.2"), Wan("cell2", true, false, ""), Wan("eth1", true, false, "192.0.2.2")},
+      "eth1");
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, {})), (Expected{{"eth1", true}}));
 }
 
 TEST(AlertRoutePlannerTest, EveryUsableWanDegradedDuplicatesOverAll) {
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = {Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", true, true, "100.64.2.2"),
-                 Wan("cell3", false, false, "100.64.3.2")};
-  inputs.alert_wan = "cell1";
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"cell1", true}, {"cell2", true}}));
-  inputs.duplicate_when_degraded = false;
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"cell1", true}, {"cell2", false}}));
+  auto wans = WithAlertOn({Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", true, true, "100.64.2.2"),
+                           Wan("cell3", false, false, "100.64.3.2")},
+                          "cell1");
+  AlertRoutePlanner::Options options;
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, options)), (Expected{{"cell1", true}, {"cell2", true}}));
+  options.duplicate_when_degraded = false;
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, options)), (Expected{{"cell1", true}, {"cell2", false}}));
 }
 
 TEST(AlertRoutePlannerTest, OneHealthyWanOrASingleUsableOneMeansNoDuplication) {
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = {Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", true, false, "100.64.2.2")};
-  inputs.alert_wan = "cell2";
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"cell1", false}, {"cell2", true}}));
-  inputs.wans = {Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", false, true, "100.64.2.2")};
-  inputs.alert_wan = "cell1";
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"cell1", true}}));
+  auto wans = WithAlertOn({Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", true, false, "100.64.2.2")}, "cell2");
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, {})), (Expected{{"cell1", false}, {"cell2", true}}));
+  wans = WithAlertOn({Wan("cell1", true, true, "100.64.1.2"), Wan("cell2", false, true, "100.64.2.2")}, "cell1");
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(wans, {})), (Expected{{"cell1", true}}));
 }
 
 TEST(AlertRoutePlannerTest, NoAlertPathLeavesEverySessionStandingBy) {
-  AlertRoutePlanner::Inputs inputs;
-  inputs.wans = {Wan("cell1", true, false, "100.64.1.2")};
-  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan(inputs)), (Expected{{"cell1", false}}));
+  EXPECT_EQ(Publishing(AlertRoutePlanner::Plan({Wan("cell1", true, false, "100.64.1.2")}, {})),
+            (Expected{{"cell1", false}}));
 }
 
 }  // namespace
