@@ -12,6 +12,9 @@
 //   - lowest-latency: in the best tier, the lowest RTT (Wans without an RTT last); the current
 //     Wan is kept unless another is faster by latency_margin of its RTT.
 //   - pin: a pinned Wan is used whenever it is usable, whatever its tier.
+//   - A Wan held Down after a failure although its probes pass again (WanHealth::answering) is
+//     the last tier: it carries traffic at once when no other Wan is usable (a Wan that answers
+//     is better than none), and the hold keeps traffic off it only while a better Wan exists.
 //   - Hold: a class keeps its path for hold_time after it last moved, unless a Wan on its path
 //     became unusable: moving away from a dead Wan is never delayed.
 //   - No usable Wan at all: the class keeps its previous path (nothing better exists, and the
@@ -68,6 +71,8 @@ class PolicyEngine {
  public:
   // Usability tier of a Wan: 0 best; kUnusable when it must carry nothing.
   static constexpr int kUnusable = 99;
+  // Held Down but answering its probes: usable only for want of anything better.
+  static constexpr int kLastResort = 3;
   static int Tier(const WanFacts& facts);
 
   // `wans` holds facts for the configured Wans (a missing one counts as unusable).
