@@ -17,6 +17,7 @@
 #include "dbus/manager_properties.h"
 #include "daemon/link_inventory.h"
 #include "net/netlink_monitor.h"
+#include "net/nftables_monitor.h"
 #include "net/routing_edge.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
@@ -114,6 +115,7 @@ class Daemon {
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
   std::unique_ptr<net::NftablesEdge> nftables_;
+  std::unique_ptr<net::NftablesMonitor> nftables_monitor_;  // other processes' changes (drift)
   std::unique_ptr<net::ConntrackEdge> conntrack_;
   std::unique_ptr<net::TrafficControlEdge> traffic_control_;  // HTB lanes ([policy] lanes)
   std::unique_ptr<policy::PolicyController> policy_;  // [[wan]]/[policy]: a path per traffic class

@@ -22,6 +22,7 @@
 #include "net/conntrack_edge.h"
 #include "net/netlink_monitor.h"
 #include "net/nftables_edge.h"
+#include "net/nftables_monitor.h"
 #include "net/routing_edge.h"
 #include "net/traffic_control_edge.h"
 #include "modem/modem_wan_state.h"
@@ -84,6 +85,14 @@ class PolicyController {
   void OnModemState(const modem::ModemWanState& state);
   void OnLink(const net::LinkEvent& event);
   void OnAddress(const net::AddressEvent& event);
+  // Drift: someone else changed what uplinkd put into the kernel. A foreign nftables transaction
+  // touched a table (uplinkd's: it is applied again at once); one of uplinkd's rules or routes
+  // went away (`ip rule flush`), or netlink lost events and cannot say (a resync): the routing is
+  // reconciled shortly after (one pass for a whole burst). Each repair that restores something is
+  // logged once.
+  void OnNftablesChanged(const net::NftTableChange& change);
+  void OnOwnedRoutingRemoved(const net::OwnedRoutingRemovedEvent& event);
+  void OnNetlinkResynced();
 
   const std::optional<Decision>& decision() const { return decision_; }
   // status.json: "wans" (health, rtt, loss, degraded, table, mark, interface, "lanes": the
@@ -95,6 +104,7 @@ class PolicyController {
   std::vector<WanEndpoint> Endpoints() const;
   // Counters for tests and status.
   size_t conntrack_deleted() const { return conntrack_deleted_; }
+  size_t drift_repairs() const { return drift_repairs_; }  // nftables and routing repairs that restored something
 
  private:
   struct WanRuntime {
@@ -133,6 +143,8 @@ class PolicyController {
   void Reevaluate();
   void EvaluateOnce();
   void ScheduleRecheck();
+  void ScheduleRoutingRepair();
+  void RepairRouting();
   void ApplyLanes();
 
   PolicyConfig config_;
@@ -159,7 +171,10 @@ class PolicyController {
   bool evaluating_ = false;
   bool again_ = false;
   TimerHandle recheck_;
+  TimerHandle routing_repair_;  // a burst of removals is repaired in one pass
+  bool routing_repair_pending_ = false;
   size_t conntrack_deleted_ = 0;
+  size_t drift_repairs_ = 0;
 };
 
 }  // namespace uplinkd::policy

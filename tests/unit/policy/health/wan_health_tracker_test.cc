@@ -203,7 +203,7 @@ TEST_F(WanHealthTrackerTest, RecoveryNeedsUpRoundsAndTheHoldTime) {
 // Held Down after a failure while its probes pass again: it says so (WanHealth::answering), so
 // the engine can use it when nothing else is usable; a bad round or Up clears it.
 TEST_F(WanHealthTrackerTest, AHeldDownWanWhoseProbesPassIsAnswering) {
-  settings.min_hold = milliseconds(10000);
+  settings.min_hold = milliseconds(30000);
   StartUp();
   SetAll(FakeProber::Silent());
   ASSERT_TRUE(RunUntil(State::kDown, milliseconds(1000)));
@@ -220,8 +220,9 @@ TEST_F(WanHealthTrackerTest, AHeldDownWanWhoseProbesPassIsAnswering) {
   EXPECT_FALSE(health().answering);
   SetAll(FakeProber::Answer());
   Run(milliseconds(5050));
+  EXPECT_EQ(health().state, State::kDown);
   EXPECT_TRUE(health().answering);
-  ASSERT_TRUE(RunUntil(State::kUp, milliseconds(3000)));
+  ASSERT_TRUE(RunUntil(State::kUp, milliseconds(30000)));
   EXPECT_FALSE(health().answering);
 }
 
@@ -240,7 +241,7 @@ TEST_F(WanHealthTrackerTest, StartUpLossesAreNoDegradation) {
   // Once a target has answered, its losses count again.
   prober.SetBehaviour(kB, FakeProber::FailAtOnce());
   prober.SetBehaviour(kA, FakeProber::FailAtOnce());
-  Run(milliseconds(300));
+  Run(milliseconds(1000));
   EXPECT_GT(health().loss, 0.0);
 }
 
