@@ -22,6 +22,7 @@
 #include "control/system_accounts.h"
 #include "dbus/dbus_service.h"
 #include "dbus/manager_properties.h"
+#include "net/libmnl_nftables_monitor.h"
 #include "net/libnl_netlink_monitor.h"
 #include "net/libnl_routing_edge.h"
 #include "relay/alert_relay.h"
@@ -167,8 +168,16 @@ Result<void> Daemon::StartLinkMonitor() {
     if (policy_) policy_->OnAddress(event);
     StateChanged();
   };
+  if (policy_) {
+    handlers.on_owned_routing_removed = [this](const net::OwnedRoutingRemovedEvent& event) {
+      if (policy_) policy_->OnOwnedRoutingRemoved(event);
+    };
+  }
   handlers.on_synced = [this] {
-    if (ready_) return;
+    if (ready_) {
+      if (policy_) policy_->OnNetlinkResynced();  // events were lost: removals too, maybe
+      return;
+    }
     ready_ = true;
     store_.Start();  // the first publication: every part
     notifier_.Ready("running");
@@ -331,6 +340,9 @@ void Daemon::StartPolicy() {
     log.Error("multi-WAN policy not started: nftables: {}", Describe(nftables.error()));
     return;
   }
+  auto* nftables_edge = nftables->get();
+  nftables_monitor_ = std::make_unique<net::LibmnlNftablesMonitor>(
+      io_, net::LibmnlNftablesMonitor::Options{.ignore_portids = {nftables_edge->portid()}});
   nftables_ = std::move(*nftables);
   if (auto conntrack = net::LibnetfilterConntrackEdge::Create()) {
     conntrack_ = std::move(*conntrack);
@@ -360,6 +372,14 @@ void Daemon::StartPolicy() {
   policy_ = std::make_unique<policy::PolicyController>(config_.policy, std::move(dependencies),
                                                        [this] { StateChanged(); });
   policy_->Start();
+  // After the first apply: from now on another process's change to the table is drift.
+  if (auto watching = nftables_monitor_->Start([this](const net::NftTableChange& change) {
+        if (policy_) policy_->OnNftablesChanged(change);
+      });
+      !watching) {
+    log.Warning("nftables changes by other processes will not be noticed: {}", Describe(watching.error()));
+    nftables_monitor_.reset();
+  }
 }
 
 void Daemon::StartInference() {
@@ -545,6 +565,7 @@ void Daemon::Shutdown(const char* reason) {
   // Remove what uplinkd installed (the modems' interface addresses); bearers stay connected so a
   // restarted daemon adopts them without a new attach.
   // The policy first: its routes use the modems' links, whose addresses go next.
+  if (nftables_monitor_) nftables_monitor_->Stop();
   if (policy_) policy_->Stop();
   if (modems_) modems_->Shutdown();
   if (inference_) inference_->Stop();

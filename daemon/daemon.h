@@ -13,6 +13,7 @@
 #include "daemon/config/daemon_config.h"
 #include "base/asio_scheduler.h"
 #include "base/subscription.h"
+#include "net/nftables_monitor.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
 #include "net/link_table.h"
@@ -123,6 +124,7 @@ class Daemon {
   std::unique_ptr<modem::ModemFleet> modems_;
   std::unique_ptr<inference::InferenceWorkerSupervisor> inference_;
   std::unique_ptr<net::NftablesEdge> nftables_;
+  std::unique_ptr<net::NftablesMonitor> nftables_monitor_;  // other processes' changes (drift)
   std::unique_ptr<net::ConntrackEdge> conntrack_;
   std::unique_ptr<net::TrafficControlEdge> traffic_control_;  // HTB lanes ([policy] lanes)
   std::unique_ptr<policy::PolicyController> policy_;  // [[wan]]/[policy]: a path per traffic class

@@ -48,6 +48,7 @@ void FakeNetlinkMonitor::Stop() {
 void FakeNetlinkMonitor::QueueLink(const LinkEvent& event) { Queue(event); }
 void FakeNetlinkMonitor::QueueAddress(const AddressEvent& event) { Queue(event); }
 void FakeNetlinkMonitor::QueueSynced() { Queue(Synced{}); }
+void FakeNetlinkMonitor::QueueOwnedRoutingRemoved(const OwnedRoutingRemovedEvent& event) { Queue(event); }
 
 void FakeNetlinkMonitor::Queue(Event event) {
   if (!started_) return;  // nobody subscribed: the kernel's message goes nowhere
@@ -70,6 +71,8 @@ size_t FakeNetlinkMonitor::DeliverPending() {
       if (auto handler = handlers_.on_link) handler(*link);
     } else if (auto* address = std::get_if<AddressEvent>(&event)) {
       if (auto handler = handlers_.on_address) handler(*address);
+    } else if (auto* owned = std::get_if<OwnedRoutingRemovedEvent>(&event)) {
+      if (auto handler = handlers_.on_owned_routing_removed) handler(*owned);
     } else if (auto handler = handlers_.on_synced) {
       handler();
     }

@@ -27,6 +27,7 @@ class FakeNetlinkMonitor : public NetlinkMonitor, private FakeRoutingEdge::Liste
   void QueueLink(const LinkEvent& event);
   void QueueAddress(const AddressEvent& event);
   void QueueSynced();
+  void QueueOwnedRoutingRemoved(const OwnedRoutingRemovedEvent& event);
   // Delivers everything queued so far, in order; returns how many events ran handlers.
   size_t DeliverPending();
   // From now on, queued events are delivered by posting to `io`.
@@ -36,7 +37,7 @@ class FakeNetlinkMonitor : public NetlinkMonitor, private FakeRoutingEdge::Liste
 
  private:
   struct Synced {};
-  using Event = std::variant<LinkEvent, AddressEvent, Synced>;
+  using Event = std::variant<LinkEvent, AddressEvent, Synced, OwnedRoutingRemovedEvent>;
 
   void Queue(Event event);
   void OnLinkChanged(const Link& link, bool removed) override;

@@ -488,6 +488,8 @@ Result<std::unique_ptr<LibnftnlEdge>> LibnftnlEdge::Create() {
 
 LibnftnlEdge::~LibnftnlEdge() { mnl_socket_close(socket_); }
 
+uint32_t LibnftnlEdge::portid() const { return mnl_socket_get_portid(socket_); }
+
 Result<void> LibnftnlEdge::ApplyTable(const nft::Table& table) {
   std::string context = fmt::format("apply table {} {}", nft::FamilyName(table.family), table.name);
   if (auto valid = table.Validate(); !valid) return valid;

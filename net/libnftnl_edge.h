@@ -22,6 +22,10 @@ class LibnftnlEdge : public NftablesEdge {
   Result<void> DeleteTable(nft::Family family, const std::string& name) override;
   Result<bool> TableExists(nft::Family family, const std::string& name) override;
 
+  // The netlink port of this edge's socket: the kernel's notifications of its transactions
+  // carry it, so a monitor can tell them from other processes' (LibmnlNftablesMonitor).
+  uint32_t portid() const;
+
  private:
   explicit LibnftnlEdge(mnl_socket* socket) : socket_(socket) {}
 

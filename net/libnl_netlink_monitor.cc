@@ -1,5 +1,6 @@
 #include "net/libnl_netlink_monitor.h"
 
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/msg.h>
@@ -14,9 +15,13 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "base/logger.h"
+#include "net/routing_edge.h"
 
 namespace uplinkd::net {
 
@@ -51,6 +56,14 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
         error < 0) {
       return MakeError(ErrorCode::kSystem, std::string("netlink monitor: subscribe: ") + nl_geterror(error));
     }
+    if (handlers_.on_owned_routing_removed) {
+      if (int error = nl_socket_add_memberships(socket_, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_IPV4_ROUTE,
+                                                RTNLGRP_IPV6_ROUTE, 0);
+          error < 0) {
+        return MakeError(ErrorCode::kSystem, std::string("netlink monitor: subscribe to rules and routes: ") +
+                                                 nl_geterror(error));
+      }
+    }
     int fd = nl_socket_get_fd(socket_);
     int size = options.receive_buffer_bytes;
     // As root the buffer may exceed net.core.rmem_max; otherwise take what the system allows.
@@ -79,6 +92,10 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
   Result<void> BeginDump() {
     resync_wanted_ = false;
     dump_ = Dump::kLinks;
+    // Mark: everything reported from now on (by the dump or by events meanwhile) is there; at
+    // the end of a complete dump the rest is swept as removed.
+    seen_links_.clear();
+    seen_addresses_.clear();
     if (int error = nl_rtgen_request(socket_, RTM_GETLINK, AF_UNSPEC, NLM_F_DUMP); error < 0) {
       dump_ = Dump::kNone;
       return MakeError(ErrorCode::kSystem, std::string("netlink monitor: dump links: ") + nl_geterror(error));
@@ -144,6 +161,10 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
         }
         return;
       }
+      case RTM_DELRULE:
+      case RTM_DELROUTE:
+        DecodeOwnedRemoval(header);
+        return;
       case RTM_NEWLINK:
       case RTM_DELLINK:
       case RTM_NEWADDR:
@@ -170,7 +191,59 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
       if (auto dumped = BeginDump(); !dumped) log_.Error("{}", Describe(dumped.error()));
       return;
     }
+    Sweep();
+    if (stopped_) return;
     if (handlers_.on_synced) handlers_.on_synced();
+  }
+
+  // Rules and routes are read by hand: only the family, table, priority and protocol matter.
+  void DecodeOwnedRemoval(nlmsghdr* header) {
+    if (!handlers_.on_owned_routing_removed) return;
+    OwnedRoutingRemovedEvent event;
+    int header_size = 0;
+    uint8_t family = 0;
+    uint8_t protocol = 0;
+    uint32_t table = 0;
+    int table_attribute = 0;
+    int priority_attribute = 0;
+    int protocol_attribute = 0;
+    if (header->nlmsg_type == RTM_DELRULE) {
+      if (header->nlmsg_len < NLMSG_LENGTH(sizeof(fib_rule_hdr))) return;
+      const auto* rule = static_cast<const fib_rule_hdr*>(nlmsg_data(header));
+      event.kind = OwnedRoutingRemovedEvent::Kind::kRule;
+      header_size = sizeof(fib_rule_hdr);
+      family = rule->family;
+      table = rule->table;
+      table_attribute = FRA_TABLE;
+      priority_attribute = FRA_PRIORITY;
+      protocol_attribute = FRA_PROTOCOL;
+    } else {
+      if (header->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return;
+      const auto* route = static_cast<const rtmsg*>(nlmsg_data(header));
+      event.kind = OwnedRoutingRemovedEvent::Kind::kRoute;
+      header_size = sizeof(rtmsg);
+      family = route->rtm_family;
+      protocol = route->rtm_protocol;
+      table = route->rtm_table;
+      table_attribute = RTA_TABLE;
+      priority_attribute = RTA_PRIORITY;
+    }
+    if (family != AF_INET && family != AF_INET6) return;
+    if (nlattr* attribute = nlmsg_find_attr(header, header_size, table_attribute); attribute && nla_len(attribute) >= 4) {
+      table = nla_get_u32(attribute);
+    }
+    if (nlattr* attribute = nlmsg_find_attr(header, header_size, priority_attribute); attribute && nla_len(attribute) >= 4) {
+      event.priority = nla_get_u32(attribute);
+    }
+    if (protocol_attribute != 0) {
+      nlattr* attribute = nlmsg_find_attr(header, header_size, protocol_attribute);
+      if (!attribute || nla_len(attribute) < 1) return;
+      protocol = nla_get_u8(attribute);
+    }
+    if (protocol != kUplinkdProtocol) return;
+    event.family = family == AF_INET ? IpFamily::kV4 : IpFamily::kV6;
+    event.table = table;
+    handlers_.on_owned_routing_removed(event);
   }
 
   void Decode(nlmsghdr* header) {
@@ -194,6 +267,61 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
     nlmsg_free(message);
   }
 
+  // Sweep: what was reported before and is in neither the complete dump nor an event since it
+  // began went away while events were lost; say so, addresses first, then their links.
+  void Sweep() {
+    std::vector<AddressEvent> gone_addresses;
+    for (const auto& key : addresses_) {
+      if (!seen_addresses_.count(key)) gone_addresses.push_back({.link_index = key.first, .prefix = key.second, .removed = true});
+    }
+    std::vector<LinkEvent> gone_links;
+    for (const auto& [index, link] : links_) {
+      if (seen_links_.count(index)) continue;
+      LinkEvent event = link;
+      event.removed = true;
+      gone_links.push_back(event);
+    }
+    if (!gone_addresses.empty() || !gone_links.empty()) {
+      log_.Notice("netlink monitor: {} address(es) and {} link(s) went away while events were lost",
+                  gone_addresses.size(), gone_links.size());
+    }
+    for (const auto& event : gone_addresses) {
+      if (stopped_) return;
+      Report(event);
+    }
+    for (const auto& event : gone_links) {
+      if (stopped_) return;
+      Report(event);
+    }
+  }
+
+  // Keeps the picture of what was reported (for the sweep), then tells the handler.
+  void Report(const LinkEvent& event) {
+    if (event.removed) {
+      links_.erase(event.index);
+      seen_links_.erase(event.index);
+      // The kernel removes a link's addresses with it (and says so); forget them in any case.
+      for (auto it = addresses_.begin(); it != addresses_.end();) {
+        it = it->first == event.index ? addresses_.erase(it) : std::next(it);
+      }
+    } else {
+      links_[event.index] = event;
+      seen_links_.insert(event.index);
+    }
+    if (handlers_.on_link) handlers_.on_link(event);
+  }
+  void Report(const AddressEvent& event) {
+    std::pair<int, IpPrefix> key{event.link_index, event.prefix};
+    if (event.removed) {
+      addresses_.erase(key);
+      seen_addresses_.erase(key);
+    } else {
+      addresses_.insert(key);
+      seen_addresses_.insert(key);
+    }
+    if (handlers_.on_address) handlers_.on_address(event);
+  }
+
   void Deliver(nl_object* object, bool removed) {
     std::string type = nl_object_get_type(object);
     if (type == "route/link") {
@@ -207,7 +335,7 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
                       .carrier = (flags & kIffLowerUp) != 0,
                       .mtu = rtnl_link_get_mtu(link),
                       .removed = removed};
-      if (handlers_.on_link) handlers_.on_link(event);
+      Report(event);
     } else if (type == "route/addr") {
       auto* address = reinterpret_cast<rtnl_addr*>(object);
       nl_addr* local = rtnl_addr_get_local(address);
@@ -220,7 +348,7 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
       AddressEvent event{.link_index = rtnl_addr_get_ifindex(address),
                          .prefix = IpPrefix(ip, static_cast<uint8_t>(rtnl_addr_get_prefixlen(address))),
                          .removed = removed};
-      if (handlers_.on_address) handlers_.on_address(event);
+      Report(event);
     }
   }
 
@@ -232,6 +360,11 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
   Dump dump_ = Dump::kNone;
   bool resync_wanted_ = false;
   bool stopped_ = false;
+  // What the handlers were told is there now, and what the dump in progress has confirmed.
+  std::map<int, LinkEvent> links_;
+  std::set<std::pair<int, IpPrefix>> addresses_;
+  std::set<int> seen_links_;
+  std::set<std::pair<int, IpPrefix>> seen_addresses_;
   Logger log_{LogModule::kNet};
 };
 

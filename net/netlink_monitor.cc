@@ -14,4 +14,10 @@ std::string ToString(const AddressEvent& event) {
   return fmt::format("address {} on #{}{}", event.prefix.ToString(), event.link_index, event.removed ? " removed" : "");
 }
 
+std::string ToString(const OwnedRoutingRemovedEvent& event) {
+  bool rule = event.kind == OwnedRoutingRemovedEvent::Kind::kRule;
+  return fmt::format("uplinkd {} {} {} {} table {} removed", event.family == IpFamily::kV4 ? "IPv4" : "IPv6",
+                     rule ? "rule" : "route", rule ? "priority" : "metric", event.priority, event.table);
+}
+
 }  // namespace uplinkd::net

@@ -28,12 +28,28 @@ struct AddressEvent {
   friend bool operator==(const AddressEvent&, const AddressEvent&) = default;
 };
 
+// A rule or route carrying uplinkd's protocol (kUplinkdProtocol) went away (RTM_DELRULE,
+// RTM_DELROUTE): uplinkd's own reconcile did it, or someone else (`ip rule flush`); the consumer
+// tells which by reconciling.
+struct OwnedRoutingRemovedEvent {
+  enum class Kind { kRule, kRoute };
+  Kind kind = Kind::kRule;
+  IpFamily family = IpFamily::kV4;
+  uint32_t table = 0;
+  uint32_t priority = 0;  // rules: the rule's priority; routes: the metric
+  friend bool operator==(const OwnedRoutingRemovedEvent&, const OwnedRoutingRemovedEvent&) = default;
+};
+
 struct NetlinkHandlers {
   std::function<void(const LinkEvent&)> on_link;
   std::function<void(const AddressEvent&)> on_address;
   // Called once the snapshot of existing links and addresses has been reported (and again after
   // each resynchronisation), so a consumer knows its picture is complete.
   std::function<void()> on_synced;
+  // Optional: set, the monitor also watches rules and routes (IPv4 and IPv6) and reports those
+  // of uplinkd that were removed. After lost events nothing can say which went: on_synced then
+  // means "check everything".
+  std::function<void(const OwnedRoutingRemovedEvent&)> on_owned_routing_removed;
 };
 
 class NetlinkMonitor {
@@ -52,5 +68,6 @@ class NetlinkMonitor {
 
 std::string ToString(const LinkEvent& event);
 std::string ToString(const AddressEvent& event);
+std::string ToString(const OwnedRoutingRemovedEvent& event);
 
 }  // namespace uplinkd::net

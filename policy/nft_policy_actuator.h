@@ -16,6 +16,10 @@ class NftPolicyActuator {
   // Applies `table` unless it is what the kernel already holds from us.
   Result<void> Apply(const net::nft::Table& table);
   Result<void> Remove();
+  // The kernel's table may no longer be what was applied (another process changed it): the next
+  // Apply sends it whatever it is.
+  void Invalidate() { applied_.reset(); }
+  bool owns(net::nft::Family family, const std::string& name) const { return family_ == family && name_ == name; }
 
   size_t applies() const { return applies_; }
   const std::optional<net::nft::Table>& applied() const { return applied_; }

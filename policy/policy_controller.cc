@@ -56,7 +56,11 @@ PolicyController::PolicyController(PolicyConfig config, Dependencies dependencie
   }
 }
 
-PolicyController::~PolicyController() { recheck_.Cancel(); }
+PolicyController::~PolicyController() {
+  recheck_.Cancel();
+  routing_repair_.Cancel();
+  routing_repair_pending_ = false;
+}
 
 void PolicyController::Start() {
   if (started_) return;
@@ -91,6 +95,8 @@ void PolicyController::Stop() {
   if (!started_) return;
   started_ = false;
   recheck_.Cancel();
+  routing_repair_.Cancel();
+  routing_repair_pending_ = false;
   for (auto& wan : wans_) {
     if (wan->tracker) wan->tracker->Stop();
     wan->tracker.reset();
@@ -268,6 +274,52 @@ void PolicyController::OnLink(const net::LinkEvent& event) {
 void PolicyController::OnAddress(const net::AddressEvent&) {
   routing_dirty_ = true;
   Reevaluate();
+}
+
+void PolicyController::OnNftablesChanged(const net::NftTableChange& change) {
+  if (!started_) return;
+  bool ours = !change.family || change.table.empty() || nft_.owns(*change.family, change.table);
+  if (!ours) return;
+  kLog.Warning("nftables table {} changed by another process (an `nft -f` with `flush ruleset`?); applying it again",
+               change.family ? net::nft::FamilyName(*change.family) + std::string(" ") + change.table
+                             : std::string("(any: notifications lost)"));
+  nft_.Invalidate();
+  ++drift_repairs_;
+  Reevaluate();
+}
+
+void PolicyController::OnOwnedRoutingRemoved(const net::OwnedRoutingRemovedEvent& event) {
+  if (!started_) return;
+  kLog.Debug("{}", net::ToString(event));
+  ScheduleRoutingRepair();
+}
+
+void PolicyController::OnNetlinkResynced() {
+  if (started_) ScheduleRoutingRepair();
+}
+
+void PolicyController::ScheduleRoutingRepair() {
+  // Our own reconcile removes rules too, and `ip rule flush` is one event per rule: wait a moment
+  // for the burst to end, then one reconcile tells (by what it had to add) whether anything of
+  // ours was missing.
+  if (routing_repair_pending_) return;
+  routing_repair_pending_ = true;
+  routing_repair_ = deps_.scheduler->RunAfter(std::chrono::milliseconds(20), [this] {
+    routing_repair_pending_ = false;
+    RepairRouting();
+  });
+}
+
+void PolicyController::RepairRouting() {
+  if (!started_) return;
+  size_t before = routing_.added();
+  routing_dirty_ = true;
+  Reevaluate();
+  size_t restored = routing_.added() - before;
+  if (restored == 0) return;
+  ++drift_repairs_;
+  kLog.Warning("{} uplinkd rule(s) or route(s) were removed by another process (an `ip rule flush`?); restored",
+               restored);
 }
 
 void PolicyController::FeedTrackers() {

@@ -26,6 +26,7 @@
 #include "net/link_table.h"
 #include "net/netlink_monitor.h"
 #include "net/nftables_edge.h"
+#include "net/nftables_monitor.h"
 #include "net/routing_edge.h"
 #include "net/traffic_control_edge.h"
 #include "modem/modem_wan_state.h"
@@ -86,6 +87,14 @@ class PolicyController {
   // The link table applied `event` and changed (LinkTable::Apply returned true).
   void OnLink(const net::LinkEvent& event);
   void OnAddress(const net::AddressEvent& event);
+  // Drift: someone else changed what uplinkd put into the kernel. A foreign nftables transaction
+  // touched a table (uplinkd's: it is applied again at once); one of uplinkd's rules or routes
+  // went away (`ip rule flush`), or netlink lost events and cannot say (a resync): the routing is
+  // reconciled shortly after (one pass for a whole burst). Each repair that restores something is
+  // logged once.
+  void OnNftablesChanged(const net::NftTableChange& change);
+  void OnOwnedRoutingRemoved(const net::OwnedRoutingRemovedEvent& event);
+  void OnNetlinkResynced();
 
   // Operator actions (the command layer calls them). Each decides again at once, in the same
   // loop turn, and reports through on_change; a refusal (kNotFound for an unknown Wan,
@@ -121,6 +130,7 @@ class PolicyController {
   [[nodiscard]] Subscription SubscribeEndpoints(WanEndpointsObserver observer);
   // Counters for tests and status.
   size_t conntrack_deleted() const { return conntrack_deleted_; }
+  size_t drift_repairs() const { return drift_repairs_; }  // nftables and routing repairs that restored something
 
  private:
   struct WanRuntime {
@@ -164,6 +174,8 @@ class PolicyController {
   void Reevaluate();
   void EvaluateOnce();
   void ScheduleRecheck();
+  void ScheduleRoutingRepair();
+  void RepairRouting();
   void ApplyLanes();
   void NotifyEndpoints();
 
@@ -192,12 +204,15 @@ class PolicyController {
   bool again_ = false;
   TimerHandle recheck_;
   std::array<std::optional<OperatorPin>, kTrafficClassCount> pins_;
-  size_t conntrack_deleted_ = 0;
   // Shared with the subscriptions' handles, so a handle outliving the controller is harmless.
   std::shared_ptr<std::map<uint64_t, WanEndpointsObserver>> endpoint_observers_ =
       std::make_shared<std::map<uint64_t, WanEndpointsObserver>>();
   uint64_t next_observer_ = 0;
   std::optional<std::vector<WanEndpoints>> notified_endpoints_;  // what observers last heard
+  TimerHandle routing_repair_;  // a burst of removals is repaired in one pass
+  bool routing_repair_pending_ = false;
+  size_t conntrack_deleted_ = 0;
+  size_t drift_repairs_ = 0;
 };
 
 }  // namespace uplinkd::policy

@@ -46,6 +46,7 @@ const char* TierName(int tier) {
     case 0: return "healthy";
     case 1: return "degraded";
     case 2: return "unproven";
+    case PolicyEngine::kLastResort: return "held-down but answering";
     default: return "unusable";
   }
 }
@@ -114,7 +115,7 @@ const Candidate* PinnedCandidate(const ClassPins& pins, TrafficClass traffic_cla
 int PolicyEngine::Tier(const WanFacts& facts) {
   if (!facts.admin_up || !facts.link_up || !facts.bearer_up) return kUnusable;
   switch (facts.health.state) {
-    case WanHealthState::kDown: return kUnusable;
+    case WanHealthState::kDown: return facts.health.answering ? kLastResort : kUnusable;
     case WanHealthState::kUp: return facts.health.degraded ? 1 : 0;
     case WanHealthState::kSuspect:
     case WanHealthState::kUnknown: return 2;

@@ -12,6 +12,9 @@
 //   - lowest-latency: in the best tier, the lowest RTT (Wans without an RTT last); the current
 //     Wan is kept unless another is faster by latency_margin of its RTT.
 //   - pin: a pinned Wan is used whenever it is usable, whatever its tier.
+//   - A Wan held Down after a failure although its probes pass again (WanHealth::answering) is
+//     the last tier: it carries traffic at once when no other Wan is usable (a Wan that answers
+//     is better than none), and the hold keeps traffic off it only while a better Wan exists.
 //   - operator pin (PinClass, an input beside the facts): while the pinned Wan is usable the
 //     class takes it at once, whatever hold time, tier and preference say; otherwise normal
 //     selection, and the path is not marked operator_pinned (the pin shows as inactive).
@@ -81,6 +84,8 @@ class PolicyEngine {
  public:
   // Usability tier of a Wan: 0 best; kUnusable when it must carry nothing.
   static constexpr int kUnusable = 99;
+  // Held Down but answering its probes: usable only for want of anything better.
+  static constexpr int kLastResort = 3;
   static int Tier(const WanFacts& facts);
 
   // `wans` holds facts for the configured Wans (a missing one counts as unusable); `pins` the

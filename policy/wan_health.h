@@ -21,6 +21,9 @@ struct WanHealth {
   WanHealthState state = WanHealthState::kUnknown;
   // Degraded: usable but poor (loss, RTT inflation, weak signal); alerts then get extra care.
   bool degraded = false;
+  // Down, but its probes pass again (up_rounds good rounds in a row): only the hold after an
+  // earlier failure keeps it Down. The engine lets it carry traffic when no other Wan can.
+  bool answering = false;
   std::optional<double> rtt_ms;     // windowed mean of answered probes
   std::optional<double> jitter_ms;  // windowed mean absolute difference of successive RTTs
   double loss = 0.0;                // windowed fraction of probes lost, 0..1

@@ -129,6 +129,7 @@ Result<void> WanRoutingActuator::SweepRules(const std::vector<net::Rule>& wanted
       auto added = edge_.AddRule(rule);
       if (added) {
         ++changes_;
+        ++added_;
         kLog.Info("added rule {}", net::ToString(rule));
       } else {
         kLog.Warning("cannot add rule {}: {}", net::ToString(rule), Describe(added.error()));
@@ -174,6 +175,7 @@ Result<void> WanRoutingActuator::SweepRoutes(const std::vector<net::Route>& want
         auto added = edge_.ReplaceRoute(route);
         if (added) {
           ++changes_;
+          ++added_;
           kLog.Info("added route {}", net::ToString(route));
         } else {
           kLog.Warning("cannot add route {}: {}", net::ToString(route), Describe(added.error()));

@@ -60,6 +60,7 @@ class WanRoutingActuator {
   Result<void> RemoveAll();
 
   size_t changes() const { return changes_; }  // routes and rules added or removed so far
+  size_t added() const { return added_; }      // of which added
 
  private:
   Result<void> SweepRules(const std::vector<net::Rule>& wanted);
@@ -68,6 +69,7 @@ class WanRoutingActuator {
   net::RoutingEdge& edge_;
   std::set<uint32_t> tables_;  // every table uplinkd used or found rules for
   size_t changes_ = 0;
+  size_t added_ = 0;
 };
 
 }  // namespace uplinkd::policy

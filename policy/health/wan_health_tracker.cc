@@ -26,7 +26,8 @@ WanHealthTracker::WanHealthTracker(std::string wan, HealthSettings settings, Sch
       window_(settings_.window),
       rtt_(settings_.timeout_min, settings_.timeout),
       budget_(settings_.max_probe_bytes_per_hour, scheduler.Now()),
-      silent_(settings_.targets.size(), false) {
+      silent_(settings_.targets.size(), false),
+      first_answer_(settings_.targets.size()) {
   health_.wan = wan_;
   health_.since = scheduler_.Now();
   health_.reason = "not started";
@@ -265,12 +266,13 @@ void WanHealthTracker::OnProbeDone(uint64_t id, const ProbeOutcome& outcome) {
   const Probe& probe = node.mapped();
   health_.probe_bytes += outcome.bytes;
   if (outcome.answered) {
+    if (!first_answer_[probe.target]) first_answer_[probe.target] = scheduler_.Now();
     rtt_.Add(outcome.rtt);
     if (probe.counts) window_.AddAnswered(outcome.rtt);
     silent_[probe.target] = false;
   } else {
     ++health_.probes_lost;
-    if (probe.counts) window_.AddLost();
+    if (probe.counts && !StartupProbe(probe)) window_.AddLost();
     silent_[probe.target] = true;
     log_.Debug("wan {}: probe {} failed: {}", wan_, DescribeProbeTarget(settings_.targets[probe.target]),
                outcome.detail);
@@ -287,7 +289,7 @@ void WanHealthTracker::OnProbeTimeout(uint64_t id) {
   // The request went out; no answer came back.
   health_.probe_bytes += ProbeBytes(settings_.targets[probe.target]) / 2;
   ++health_.probes_lost;
-  if (probe.counts) window_.AddLost();
+  if (probe.counts && !StartupProbe(probe)) window_.AddLost();
   silent_[probe.target] = true;
   uint64_t round = probe.round;
   // Keep listening until the configured timeout: a late answer tells slow from dead.
@@ -303,7 +305,13 @@ void WanHealthTracker::OnProbeTimeout(uint64_t id) {
   MaybePublish();
 }
 
+bool WanHealthTracker::StartupProbe(const Probe& probe) const {
+  const auto& first = first_answer_[probe.target];
+  return !first || probe.sent < *first;
+}
+
 void WanHealthTracker::OnLateAnswer(const Probe& probe, const ProbeOutcome& outcome) {
+  if (!first_answer_[probe.target]) first_answer_[probe.target] = scheduler_.Now();
   health_.probe_bytes += outcome.bytes - std::min(outcome.bytes, ProbeBytes(settings_.targets[probe.target]) / 2);
   rtt_.Add(outcome.rtt);
   if (probe.counts) window_.AddAnswered(outcome.rtt);
@@ -373,6 +381,7 @@ void WanHealthTracker::OnRoundDecided(const Round& round, bool good) {
     case WanHealthState::kDown:
       if (!good) {
         good_streak_ = 0;
+        health_.answering = false;
         break;
       }
       ++good_streak_;
@@ -381,6 +390,7 @@ void WanHealthTracker::OnRoundDecided(const Round& round, bool good) {
         EnterUp(RoundsReason(good_streak_, true));
       } else if (good_streak_ >= settings_.up_rounds) {
         state_reason_ = fmt::format("answering again; held down for {} ms after the last failure", hold_.count());
+        health_.answering = true;  // the engine may use it when no other Wan is usable
       }
       break;
   }
@@ -398,6 +408,7 @@ void WanHealthTracker::SetState(WanHealthState state, std::string reason) {
   if (state != health_.state) {
     health_.state = state;
     health_.since = scheduler_.Now();
+    health_.answering = false;
   }
   state_reason_ = std::move(reason);
 }
@@ -444,6 +455,7 @@ void WanHealthTracker::EnterDown(std::string reason) {
     log_.Notice("wan {}: down ({}); held down for at least {} ms", wan_, reason, hold_.count());
   }
   SetState(WanHealthState::kDown, std::move(reason));
+  health_.answering = false;
   good_streak_ = bad_streak_ = 0;
   if (by_probes) {
     CancelProbing();

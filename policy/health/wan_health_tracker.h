@@ -112,6 +112,10 @@ class WanHealthTracker {
   void OnProbeDone(uint64_t id, const ProbeOutcome& outcome);
   void OnProbeTimeout(uint64_t id);
   void OnLateAnswer(const Probe& probe, const ProbeOutcome& outcome);
+  // Sent before its target's first answer: lost while the link, address, route or neighbour was
+  // still being set up (or that target never answered yet). It decides rounds but is no loss in
+  // the statistics, or a healthy Wan would start out degraded.
+  bool StartupProbe(const Probe& probe) const;
   void RecordRoundResult(uint64_t round_id, bool answered);
   void OnRoundDecided(const Round& round, bool good);
 
@@ -157,6 +161,7 @@ class WanHealthTracker {
   bool budget_short_ = false;
 
   std::vector<bool> silent_;  // the target's last probe went unanswered
+  std::vector<std::optional<SteadyTime>> first_answer_;  // per target: its first answer
   size_t next_steady_ = 0;
   uint64_t steady_slots_ = 0;
   std::map<uint64_t, Probe> probes_;

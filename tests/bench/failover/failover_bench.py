@@ -13,10 +13,20 @@ Wans to be Up again; the flow stays pinned to the Wan it moved to, so the next t
 Also measured: health-probe traffic per Wan at steady state (probe_bytes from status.json over
 a quiet window), as KB per hour.
 
-Last line, exactly:
-failover blackhole_p95_ms=<n> linkdown_p95_ms=<n> bearer_p95_ms=<n> trials=<n> probe_kb_per_hour=<n>
+The alternating flap (a second lab, with the lab's own config tests/lab/uplinkd-lab.toml: real
+holds with flap damping, 5 s doubling per flap): the Wan carrying the stream is blackholed for
+4 s and cleared, then after a 6 s pause the Wan carrying it then is hit, and so on for
+--flap-cycles cycles, so each Wan is hit every 20 s and its hold doubles each time (5, 10, 20 s).
+A cycle's outage is the longest silence in the stream from its blackhole to the next cycle's; the
+worst of them is the figure. Without the last-resort rule a Wan that answered every probe again
+stayed unusable for the rest of its hold while the other was dead.
 
-Needs root. Usage: failover_bench.py [--trials 20] [--build-dir DIR] [--quiet-s 60]
+Last line, exactly:
+failover blackhole_p95_ms=<n> linkdown_p95_ms=<n> bearer_p95_ms=<n> trials=<n> probe_kb_per_hour=<n> flap_worst_gap_ms=<n>
+(with --only-flap: `flap worst_gap_ms=<n> cycles=<n>`)
+
+Needs root. Usage: failover_bench.py [--trials 20] [--build-dir DIR] [--quiet-s 60] [--flap-cycles 6]
+[--only-flap]
 """
 import argparse
 import os
@@ -83,16 +93,62 @@ def run_trials(lab: PolicyLab, out: Path, kind: str, trials: int) -> list:
     return gaps
 
 
+def longest_silence_ms(records: list, start_ns: int, end_ns: int) -> float:
+    """The longest gap between datagrams received in [start_ns, end_ns] (edges included)."""
+    times = [start_ns] + [r["recv_ns"] for r in records if start_ns <= r["recv_ns"] <= end_ns] + [end_ns]
+    return max(b - a for a, b in zip(times, times[1:])) / 1e6
+
+
+def run_flap(build_dir: str, cycles: int, blackhole_s: float = 4.0, pause_s: float = 6.0) -> list:
+    """The alternating flap on a fresh lab with the lab's config; returns each cycle's outage (ms)."""
+    lab = PolicyLab("--config", str(REPO / "tests" / "lab" / "uplinkd-lab.toml"))
+    try:
+        log(f"flap lab {lab.id}: up with {build_dir}")
+        lab.up()
+        both_up(lab)
+        out = lab.start_receiver(9100)
+        lab.start_sender(CLOUD4, 9100, rate=200, sport=47100)
+        active_wan(lab, out)
+        starts = []
+        for cycle in range(cycles):
+            wan = active_wan(lab, out)
+            t = lab.blackhole(wan)
+            starts.append(t)
+            time.sleep(blackhole_s)
+            lab.clear_blackhole(wan)
+            status = lab.status()
+            log(f"flap cycle {cycle + 1}/{cycles}: {wan} blackholed {blackhole_s:.0f} s and cleared; "
+                + ", ".join(f"{w['name']} {w['health']}{' usable' if w['usable'] else ''}" for w in status["wans"]))
+            time.sleep(pause_s)
+        end = time.time_ns()
+        records = lab.received(out)
+        gaps = []
+        for i, start in enumerate(starts):
+            stop = starts[i + 1] if i + 1 < len(starts) else end
+            gaps.append(longest_silence_ms(records, start, stop))
+            log(f"flap cycle {i + 1}: longest silence {gaps[-1]:.0f} ms")
+        return gaps
+    finally:
+        lab.down()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--quiet-s", type=float, default=60, help="steady window for the probe traffic")
     parser.add_argument("--build-dir", default=os.environ.get("UPLINK_LAB_BUILD_DIR", str(REPO / "build")))
+    parser.add_argument("--flap-cycles", type=int, default=6, help="cycles of the alternating flap")
+    parser.add_argument("--only-flap", action="store_true", help="run the alternating flap case alone")
     args = parser.parse_args()
     if os.geteuid() != 0:
         log("needs root (network namespaces)")
         return 77
     policy_lab.lab_support.BUILD_DIR = args.build_dir
+    if args.only_flap:
+        flap = run_flap(args.build_dir, args.flap_cycles)
+        print(f"flap: cycles={len(flap)} gaps_ms={','.join(f'{g:.0f}' for g in flap)}", flush=True)
+        print(f"flap worst_gap_ms={max(flap):.0f} cycles={len(flap)}", flush=True)
+        return 0
     lab = PolicyLab("--config", str(HERE / "uplinkd-bench.toml"))
     try:
         log(f"lab {lab.id}: up with {args.build_dir}")
@@ -120,12 +176,14 @@ def main() -> int:
                   f"max={max(gaps):.0f} ms", flush=True)
         records = lab.received(out)
         print(f"stream: {len(records)} datagrams received at the cloud", flush=True)
-        print(f"failover blackhole_p95_ms={p95(results['blackhole']):.0f} linkdown_p95_ms={p95(results['linkdown']):.0f} "
-              f"bearer_p95_ms={p95(results['bearer']):.0f} trials={args.trials} "
-              f"probe_kb_per_hour={max(per_wan.values()):.0f}", flush=True)
-        return 0
     finally:
         lab.down()
+    flap = run_flap(args.build_dir, args.flap_cycles)
+    print(f"flap: cycles={len(flap)} gaps_ms={','.join(f'{g:.0f}' for g in flap)}", flush=True)
+    print(f"failover blackhole_p95_ms={p95(results['blackhole']):.0f} linkdown_p95_ms={p95(results['linkdown']):.0f} "
+          f"bearer_p95_ms={p95(results['bearer']):.0f} trials={args.trials} "
+          f"probe_kb_per_hour={max(per_wan.values()):.0f} flap_worst_gap_ms={max(flap):.0f}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

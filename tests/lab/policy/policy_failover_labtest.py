@@ -154,6 +154,54 @@ class PolicyFailoverTest(unittest.TestCase):
         self.assertEqual(lab.gw_own_routes(), [])
         self.assertNotIn("table inet uplinkd", lab.gw_nft_tables())
 
+    def test_drift_flush_ruleset_and_ip_rule_flush_are_repaired(self):
+        """Debian's /etc/nftables.conf starts with `flush ruleset`, and `ip rule flush` removes every
+        rule: uplinkd notices (nf_tables notifications, RTM_DELRULE) and puts its table and rules
+        back, logging each repair once; the LAN stream flows again."""
+        lab = self.lab_up()
+        rules_before = sorted(lab.gw_own_rules())
+        routes_before = sorted(lab.gw_own_routes())
+        self.assertEqual(lab.gw_nft_tables().count("table inet uplinkd"), 1)
+        chains_before = sorted(line.strip() for line in lab.sh("gw", "nft", "list", "table", "inet", "uplinkd")
+                               .stdout.splitlines() if line.strip().startswith("chain "))
+        out = lab.start_receiver(9000)
+        lab.start_sender(CLOUD4, 9000, sport=46000)
+        lab.wait_packets_from(out, WANS["cell1"]["src4"], 0)
+        log_before = lab.uplinkd_log()
+
+        t = time.monotonic()
+        # What `nft -f /etc/nftables.conf` does with Debian's file, in gw (the lab's namespace).
+        lab.nft("gw", "flush ruleset\ntable inet filter {\n  chain input {\n"
+                      "    type filter hook input priority filter; policy accept;\n  }\n}\n")
+        # Both gone; uplinkd usually has them back before the next `ip rule show` could run, so the
+        # log below is what shows they went.
+        lab.sh("gw", "sh", "-c", "ip rule flush; ip -6 rule flush")
+
+        deadline = time.monotonic() + 10
+        restored = None
+        while time.monotonic() < deadline:
+            tables = lab.gw_nft_tables()
+            if ("table inet uplinkd" in tables and sorted(lab.gw_own_rules()) == rules_before
+                    and sorted(lab.gw_own_routes()) == routes_before):
+                restored = time.monotonic() - t
+                break
+            time.sleep(0.02)
+        self.assertIsNotNone(restored, f"not restored within 10 s: {lab.gw_nft_tables()} {lab.gw_rules()}")
+        print(f"drift: table and {len(rules_before)} rules restored {restored * 1000:.0f} ms after the flushes "
+              f"(including the nft and ip commands)", file=sys.stderr)
+        chains = sorted(line.strip() for line in lab.sh("gw", "nft", "list", "table", "inet", "uplinkd")
+                        .stdout.splitlines() if line.strip().startswith("chain "))
+        self.assertEqual(chains, chains_before)
+        self.assertIn("table inet filter", lab.gw_nft_tables())  # the administrator's table stays
+        # The stream flows again by its Wan (its conntrack entry kept the connmark).
+        since = time.time_ns()
+        lab.wait_packets_from(out, WANS["cell1"]["src4"], since, timeout=10)
+        # Each repair logged once: one nftables transaction, one (or two: -4 and -6 ran apart)
+        # bursts of rule removals.
+        new_log = lab.uplinkd_log()[len(log_before):]
+        self.assertEqual(new_log.count("changed by another process"), 1, new_log)
+        self.assertIn(new_log.count("removed by another process"), (1, 2), new_log)
+
 
 if __name__ == "__main__":
     policy_lab.lab_support.require_root()

@@ -259,6 +259,87 @@ TEST_F(PolicyControllerTest, BlackholeFailsOverWithinASecondAndCleansOnlyThatWan
   EXPECT_EQ(AlertMark(), 0x100u);
 }
 
+// The alternating flap: cell1 fails and recovers, but its hold keeps it Down; then cell2 fails.
+// cell1 answers every probe, so it carries traffic at once instead of after its hold.
+TEST_F(PolicyControllerTest, AHeldDownWanThatAnswersTakesOverWhenTheOtherDies) {
+  for (auto& wan : config_.wans) wan.health.min_hold = 10s;
+  StartController();
+  Advance(3s);
+  ASSERT_EQ(AlertWan(), "cell1");
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Silent());
+  Advance(1500ms);
+  ASSERT_EQ(AlertWan(), "cell2");
+  prober_.SetBehaviour(Ip("203.0.113.10"), FakeProber::Answer());
+  Advance(3s);  // two good recovery rounds: answering, held down for 10 s
+  auto wans = controller_->WanStatuses();
+  ASSERT_EQ(wans[0].health.state, WanHealthState::kDown) << wans[0].health.reason;
+  ASSERT_EQ(AlertWan(), "cell2");  // a better Wan exists: the hold keeps traffic off cell1
+  conntrack_.AddEntry(7, 0x200 | ClassMark(TrafficClass::kAlert));
+  prober_.SetBehaviour(Ip("203.0.113.11"), FakeProber::Silent());
+  auto failed_at = scheduler_.Now();
+  while (AlertWan() == "cell2" && scheduler_.Now() - failed_at < 8s) scheduler_.AdvanceBy(10ms);
+  EXPECT_EQ(AlertWan(), "cell1");
+  EXPECT_LT(scheduler_.Now() - failed_at, 1500ms);
+  wans = controller_->WanStatuses();
+  EXPECT_EQ(wans[0].health.state, WanHealthState::kDown);  // still held, and carrying traffic
+  EXPECT_TRUE(wans[0].usable);
+  EXPECT_FALSE(wans[1].usable);
+  EXPECT_EQ(AlertMark(), 0x100u);
+  EXPECT_FALSE(conntrack_.entries().count(7));  // cell2's flows re-route
+}
+
+// Someone else removes what uplinkd put into the kernel: its nftables table (`nft -f` with
+// `flush ruleset`) or its rules (`ip rule flush`). uplinkd puts them back; its own removals
+// and other tables are no drift.
+TEST_F(PolicyControllerTest, DriftInNftablesAndRulesIsRepaired) {
+  StartController();
+  Advance(2s);
+  auto rules = OwnRules(net::IpFamily::kV4);
+  ASSERT_EQ(rules.size(), 6u);
+  int applies = nft_.apply_count();
+  // Another table changed: nothing to do.
+  controller_->OnNftablesChanged({net::nft::Family::kInet, "firewall"});
+  EXPECT_EQ(nft_.apply_count(), applies);
+  EXPECT_EQ(controller_->drift_repairs(), 0u);
+  // flush ruleset: the table is gone, and comes back at once.
+  ASSERT_TRUE(nft_.DeleteTable(net::nft::Family::kInet, "uplinkd"));
+  controller_->OnNftablesChanged({net::nft::Family::kInet, "uplinkd"});
+  ASSERT_NE(nft_.Find(net::nft::Family::kInet, "uplinkd"), nullptr);
+  EXPECT_EQ(AlertMark(), 0x100u);
+  EXPECT_EQ(controller_->drift_repairs(), 1u);
+  // Lost notifications: applied again too.
+  controller_->OnNftablesChanged({});
+  EXPECT_EQ(nft_.apply_count(), applies + 2);
+  // ip rule flush: every rule goes, one event each; one repair after the burst.
+  for (auto family : {net::IpFamily::kV4, net::IpFamily::kV6}) {
+    for (const auto& rule : OwnRules(family)) {
+      ASSERT_TRUE(kernel_.RemoveRule(rule));
+      controller_->OnOwnedRoutingRemoved({net::OwnedRoutingRemovedEvent::Kind::kRule, family, rule.table, rule.priority});
+    }
+  }
+  EXPECT_TRUE(OwnRules(net::IpFamily::kV4).empty());
+  Advance(100ms);
+  EXPECT_EQ(OwnRules(net::IpFamily::kV4), rules);
+  EXPECT_EQ(controller_->drift_repairs(), 3u);
+  // A removal that was our own (nothing missing now): no repair counted.
+  controller_->OnOwnedRoutingRemoved({net::OwnedRoutingRemovedEvent::Kind::kRule, net::IpFamily::kV4, 101, 19999});
+  controller_->OnNetlinkResynced();
+  Advance(100ms);
+  EXPECT_EQ(controller_->drift_repairs(), 3u);
+  // A route deleted by hand comes back as well.
+  ASSERT_TRUE(kernel_.RemoveRoute({.table = 101, .destination = Prefix("0.0.0.0/0"), .gateway = Ip("100.64.1.1"),
+                                   .link_index = wwan0_, .metric = kWanRouteMetric}));
+  ASSERT_FALSE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  controller_->OnOwnedRoutingRemoved({net::OwnedRoutingRemovedEvent::Kind::kRoute, net::IpFamily::kV4, 101, kWanRouteMetric});
+  Advance(100ms);
+  EXPECT_TRUE(HasDefaultVia(101, net::IpFamily::kV4, "100.64.1.1"));
+  EXPECT_EQ(controller_->drift_repairs(), 4u);
+  // After Stop, removals are no drift.
+  controller_->Stop();
+  controller_->OnNftablesChanged({net::nft::Family::kInet, "uplinkd"});
+  EXPECT_EQ(nft_.Find(net::nft::Family::kInet, "uplinkd"), nullptr);
+}
+
 TEST_F(PolicyControllerTest, LinkDownFailsOverAtOnceAndRoutesComeBackWithTheLink) {
   StartController();
   Advance(3s);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <random>
 
 namespace uplinkd::policy {
@@ -285,6 +287,40 @@ TEST(PolicyEngineTest, APinToTheWanAClassAlreadyRidesChangesNothing) {
   EXPECT_TRUE(pinned.changed_classes.empty());
 }
 
+// The alternating-flap case: b carried traffic while a was down; a's probes pass again but its
+// hold keeps it Down; then b dies. a must carry traffic at once, not after its hold.
+TEST(PolicyEngineTest, AHeldDownWanThatAnswersCarriesTrafficWhenNoOtherWanIsUsable) {
+  auto config = ThreeWans();
+  config.wans.pop_back();  // a and b
+  std::map<std::string, WanFacts> wans = {{"a", Facts(WanHealthState::kDown)}, {"b", Facts(WanHealthState::kUp)}};
+  auto first = PolicyEngine::Decide(config, wans, nullptr, kT0);
+  ASSERT_EQ(WansOf(first.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+  // a answers again, held: b is better, so traffic stays off a.
+  wans["a"].health.answering = true;
+  auto second = PolicyEngine::Decide(config, wans, &first, kT0 + 10s);
+  EXPECT_EQ(WansOf(second.path(TrafficClass::kAlert)), std::vector<std::string>{"b"});
+  EXPECT_TRUE(second.changed_classes.empty());
+  // b dies: a carries everything now, within b's class hold.
+  wans["b"].health.state = WanHealthState::kDown;
+  auto third = PolicyEngine::Decide(config, wans, &second, kT0 + 10s + 100ms);
+  for (auto traffic_class : kTrafficClasses) {
+    EXPECT_EQ(WansOf(third.path(traffic_class)), std::vector<std::string>{"a"}) << TrafficClassName(traffic_class);
+  }
+  EXPECT_EQ(third.lost_wans, std::vector<std::string>{"b"});
+  EXPECT_TRUE(third.usable.at("a"));
+  // a's hold ends (Up): same Wan, nothing moves.
+  wans["a"].health.state = WanHealthState::kUp;
+  wans["a"].health.answering = false;
+  auto fourth = PolicyEngine::Decide(config, wans, &third, kT0 + 12s);
+  EXPECT_TRUE(fourth.changed_classes.empty());
+  // A Down Wan that does not answer stays unusable whatever else happens.
+  wans["a"].health.state = WanHealthState::kDown;
+  EXPECT_EQ(PolicyEngine::Tier(wans["a"]), PolicyEngine::kUnusable);
+  wans["a"].health.answering = true;
+  wans["a"].link_up = false;
+  EXPECT_EQ(PolicyEngine::Tier(wans["a"]), PolicyEngine::kUnusable);
+}
+
 // ---- the invariant fuzzer ----
 
 TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
@@ -299,6 +335,8 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
   size_t decisions = 0;
   size_t switches = 0;
   size_t escapes = 0;
+  size_t carried_by_answering = 0;
+  size_t last_resort = 0;  // decisions where only held-down answering Wans could carry traffic
   for (int sequence = 0; sequence < 2000; ++sequence) {
     PolicyConfig config;
     size_t wan_count = 1 + random() % 4;
@@ -334,9 +372,10 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
       // Change one or two Wans a little: health, degraded, link, bearer, RTT.
       for (int change = 0; change < 1 + static_cast<int>(random() % 2); ++change) {
         auto& facts = wans[config.wans[random() % wan_count].name];
-        switch (random() % 5) {
+        switch (random() % 6) {
           case 0:
           case 1: facts.health.state = states[random() % states.size()]; break;
+          case 5: facts.health.answering = !facts.health.answering; break;
           case 2: facts.health.degraded = !facts.health.degraded; break;
           case 3: (random() % 2 ? facts.link_up : facts.bearer_up) = random() % 3 != 0; break;
           case 4: facts.health.rtt_ms = 5.0 + static_cast<double>(random() % 200); break;
@@ -355,6 +394,16 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
         any_admin_down |= !facts.admin_up;
       }
       admin_down_decisions += any_admin_down;
+      // A Wan that answers (administratively up, link and bearer up, and not Down, or Down only
+      // because a hold keeps it there while its probes pass), judged from the facts alone, not
+      // from Tier().
+      auto answers = [&](const std::string& name) {
+        const WanFacts& facts = wans.at(name);
+        return facts.admin_up && facts.link_up && facts.bearer_up &&
+               (facts.health.state != WanHealthState::kDown || facts.health.answering);
+      };
+      bool any_answering = false;
+      for (const auto& wan : config.wans) any_answering |= answers(wan.name);
       for (auto traffic_class : kTrafficClasses) {
         const ClassPath& path = decision.path(traffic_class);
         ASSERT_FALSE(path.wans.empty()) << "sequence " << sequence << " step " << step;
@@ -365,6 +414,15 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
                 << "sequence " << sequence << " step " << step << " class " << TrafficClassName(traffic_class)
                 << " through " << wan.wan;
           }
+        }
+        // 1d. Never stranded: while any Wan answers, every class has one on its path, at once
+        // (no hold keeps a class on Wans that do not answer).
+        if (any_answering) {
+          bool carried = std::any_of(path.wans.begin(), path.wans.end(),
+                                     [&](const WeightedWan& wan) { return answers(wan.wan); });
+          ASSERT_TRUE(carried) << "sequence " << sequence << " step " << step << " class "
+                               << TrafficClassName(traffic_class) << " stranded on " << path.wans.front().wan;
+          ++carried_by_answering;
         }
         // 1b. Never a path through an administratively-down Wan while another is administratively
         // up, usable or not.
@@ -424,6 +482,11 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
           }
         }
       }
+      {
+        int best = PolicyEngine::kUnusable;
+        for (const auto& [name, facts] : wans) best = std::min(best, PolicyEngine::Tier(facts));
+        last_resort += best == PolicyEngine::kLastResort;
+      }
       // 4. Lost Wans are exactly those usable before and not now.
       if (previous) {
         for (const auto& wan : config.wans) {
@@ -443,6 +506,10 @@ TEST(PolicyEngineFuzzTest, InvariantsHoldOverRandomHealthSequences) {
   EXPECT_GT(admin_down_decisions, 30000u);
   EXPECT_GT(pins_in_force, 20000u);
   EXPECT_GT(pins_inactive, 5000u);
+  EXPECT_GT(carried_by_answering, 100000u);
+  EXPECT_GT(last_resort, 1000u);
+  std::printf("fuzz: %zu decisions, %zu switches, %zu escapes, %zu last-resort decisions\n", decisions, switches,
+              escapes, last_resort);
 }
 
 }  // namespace

@@ -200,6 +200,51 @@ TEST_F(WanHealthTrackerTest, RecoveryNeedsUpRoundsAndTheHoldTime) {
   EXPECT_FALSE(health().degraded);
 }
 
+// Held Down after a failure while its probes pass again: it says so (WanHealth::answering), so
+// the engine can use it when nothing else is usable; a bad round or Up clears it.
+TEST_F(WanHealthTrackerTest, AHeldDownWanWhoseProbesPassIsAnswering) {
+  settings.min_hold = milliseconds(30000);
+  StartUp();
+  SetAll(FakeProber::Silent());
+  ASSERT_TRUE(RunUntil(State::kDown, milliseconds(1000)));
+  EXPECT_FALSE(health().answering);
+  SetAll(FakeProber::Answer());
+  Run(milliseconds(4050));  // four good recovery rounds: not yet passing
+  EXPECT_FALSE(health().answering);
+  Run(milliseconds(1000));  // the fifth
+  EXPECT_EQ(health().state, State::kDown);
+  EXPECT_TRUE(health().answering);
+  EXPECT_TRUE(published.back().answering);
+  SetAll(FakeProber::Silent());
+  Run(milliseconds(1100));  // one bad round
+  EXPECT_FALSE(health().answering);
+  SetAll(FakeProber::Answer());
+  Run(milliseconds(5050));
+  EXPECT_EQ(health().state, State::kDown);
+  EXPECT_TRUE(health().answering);
+  ASSERT_TRUE(RunUntil(State::kUp, milliseconds(30000)));
+  EXPECT_FALSE(health().answering);
+}
+
+// Probes that fail before their target ever answered (the route or neighbour not there yet at
+// start) decide rounds but are no loss: a healthy Wan does not start out degraded.
+TEST_F(WanHealthTrackerTest, StartUpLossesAreNoDegradation) {
+  prober.SetBehaviour(kB, FakeProber::FailAtOnce());
+  Start();
+  Run(milliseconds(250));  // rounds at 0, 100, 200 ms: b fails each time, a answers
+  prober.SetBehaviour(kB, FakeProber::Answer());
+  ASSERT_TRUE(RunUntil(State::kUp, milliseconds(2000)));
+  Run(milliseconds(5000));
+  for (const auto& sample : published) EXPECT_FALSE(sample.degraded) << sample.reason;
+  EXPECT_EQ(health().loss, 0.0);
+  EXPECT_GE(health().probes_lost, 3u);  // still counted as sent and lost
+  // Once a target has answered, its losses count again.
+  prober.SetBehaviour(kB, FakeProber::FailAtOnce());
+  prober.SetBehaviour(kA, FakeProber::FailAtOnce());
+  Run(milliseconds(1000));
+  EXPECT_GT(health().loss, 0.0);
+}
+
 TEST_F(WanHealthTrackerTest, ABadRoundRestartsTheRecoveryCount) {
   settings.min_hold = milliseconds(0);
   StartUp();
