@@ -3,6 +3,8 @@
 // close_range(2) first; kernels before 5.9 (OpenWrt 21.02's 5.4) answer ENOSYS, and then each
 // open descriptor listed in /proc/self/fd is closed, or, without /proc, every number below the
 // descriptor limit. Async-signal-safe: no allocation, only system calls.
+#include <fcntl.h>
+
 #include <cstddef>
 
 namespace uplinkd {
@@ -19,6 +21,12 @@ class DescriptorCloser {
   // `keep` holds descriptors >= lowest that stay open (at most kMaxKept, any order).
   static Outcome CloseFrom(int lowest, const int* keep, size_t keep_count, Method start = Method::kCloseRange);
   static constexpr size_t kMaxKept = 16;
+
+  // For descriptors a library made without O_CLOEXEC (libmosquitto's, libnfnetlink's, Asio's).
+  static bool MarkCloseOnExec(int fd) {
+    int flags = ::fcntl(fd, F_GETFD);
+    return flags >= 0 && ((flags & FD_CLOEXEC) != 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0);
+  }
 
  private:
   static bool CloseRanges(int lowest, const int* sorted_keep, size_t keep_count);

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/descriptor_closer.h"
+
 namespace uplinkd::net {
 namespace {
 
@@ -30,6 +32,9 @@ Result<std::unique_ptr<LibnetfilterConntrackEdge>> LibnetfilterConntrackEdge::Cr
     nfct_close(dump);
     return MakeError(ErrorCode::kSystem, "conntrack: cannot open netlink socket", error);
   }
+  // libnfnetlink opens its sockets without SOCK_CLOEXEC.
+  DescriptorCloser::MarkCloseOnExec(nfct_fd(dump));
+  DescriptorCloser::MarkCloseOnExec(nfct_fd(query));
   return std::unique_ptr<LibnetfilterConntrackEdge>(new LibnetfilterConntrackEdge(dump, query));
 }
 
