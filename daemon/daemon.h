@@ -4,6 +4,7 @@
 // later D-Bus) from one place.
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "daemon/config/daemon_config.h"
 #include "base/asio_scheduler.h"
 #include "dbus/manager_properties.h"
+#include "daemon/instance_lock.h"
 #include "daemon/link_inventory.h"
 #include "net/netlink_monitor.h"
 #include "net/routing_edge.h"
@@ -102,6 +104,7 @@ class Daemon {
   AsioScheduler scheduler_;
   SystemdNotifier notifier_;
   boost::asio::signal_set signals_;
+  std::optional<InstanceLock> instance_lock_;  // RUNTIME_DIR/uplinkd.lock, held until we exit
   std::unique_ptr<StatusFileWriter> status_writer_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<SdbusAsioBridge> bus_bridge_;
