@@ -1,6 +1,10 @@
 #include "base/sdbus_asio_bridge.h"
 
+#include <fcntl.h>
 #include <poll.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/post.hpp>
 #include <sdbus-c++/IConnection.h>
@@ -16,7 +20,14 @@ SdbusAsioBridge::~SdbusAsioBridge() { Stop(); }
 
 void SdbusAsioBridge::Start() {
   stopped_ = false;
-  descriptor_.assign(::dup(connection_.getEventLoopPollData().fd));
+  // Our own copy for Asio to own, close-on-exec: the connection is authenticated as root, and a
+  // child (the unprivileged inference worker) must never inherit it.
+  int fd = ::fcntl(connection_.getEventLoopPollData().fd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) {
+    Logger(LogModule::kDbus).Error("cannot watch the D-Bus connection: dup: {}", std::strerror(errno));
+    return;
+  }
+  descriptor_.assign(fd);
   Process();  // messages may already be queued from before the loop ran
 }
 

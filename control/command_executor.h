@@ -69,6 +69,8 @@ class CommandExecutor {
   void Execute(const Principal& principal, const Command& command, const Done& done);
 
   void set_permissions(PermissionTable permissions) { permissions_ = std::move(permissions); }
+  // What the commands act on, once the parts exist (until then each is answered kUnavailable).
+  void set_target(CommandTarget target) { target_ = std::move(target); }
   void set_idempotency_window(std::chrono::seconds window) { settings_.idempotency_window = window; }
   const PermissionTable& permissions() const { return permissions_; }
 

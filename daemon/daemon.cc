@@ -9,6 +9,10 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <optional>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
 
@@ -16,6 +20,8 @@
 #include <sdbus-c++/Error.h>
 
 #include "daemon/config/config_loader.h"
+#include "daemon/instance_lock.h"
+#include "daemon/private_directory.h"
 #include "base/logger.h"
 #include "control/audit_log.h"
 #include "control/command_executor.h"
@@ -44,12 +50,28 @@ namespace {
 const Logger kLog(LogModule::kDaemon);
 constexpr size_t kRecentEvents = 20;
 
-Result<void> EnsureDirectory(const std::string& path, mode_t mode) {
-  std::error_code error;
-  std::filesystem::create_directories(path, error);
-  if (error) return MakeError(ErrorCode::kSystem, "create directory " + path, error.value());
-  if (::chmod(path.c_str(), mode) != 0) return MakeError(ErrorCode::kSystem, "chmod " + path, errno);
-  return {};
+// status.json's group ([dbus] access_group); none when it does not exist (the file is then 0600).
+std::optional<gid_t> LookUpGroup(const std::string& name) {
+  std::vector<char> buffer(16384);
+  struct group entry{};
+  struct group* found = nullptr;
+  if (name.empty() || ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found) {
+    return std::nullopt;
+  }
+  return entry.gr_gid;
+}
+
+// For a message that may hold any byte (an exception's text): printable ASCII only.
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 512)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
 }
 
 // Looked up once at start (NSS may block briefly; the loop is not serving anyone yet).
@@ -122,9 +144,13 @@ Result<void> Daemon::Start() {
   ++config_generation_;
   Logger::SetMaxLevel(config_.log_level);
 
-  if (auto made = EnsureDirectory(config_.runtime_dir, 0755); !made) return made;
-  if (auto made = EnsureDirectory(config_.state_dir, 0700); !made) return made;
-  status_writer_ = std::make_unique<StatusFileWriter>(config_.runtime_dir);
+  if (auto made = PrivateDirectory::Ensure(config_.runtime_dir, 0755); !made) return made;
+  // Before any side effect on the kernel, the bus or the modems: one uplinkd per runtime directory.
+  auto lock = InstanceLock::Acquire(config_.runtime_dir);
+  if (!lock) return tl::unexpected(lock.error());
+  instance_lock_.emplace(std::move(*lock));
+  if (auto made = PrivateDirectory::Ensure(config_.state_dir, 0700); !made) return made;
+  status_writer_ = std::make_unique<StatusFileWriter>(config_.runtime_dir, LookUpGroup(config_.dbus_access.access_group));
   SetUpStateStore();
 
   auto bus = ConnectBus(config_.bus);
@@ -140,14 +166,18 @@ Result<void> Daemon::Start() {
 
   started_at_ = scheduler_.Now();
   started_unix_ = static_cast<uint64_t>(std::time(nullptr));
+  // The bus name next, before the policy replaces nftables and the modems are bound: another
+  // uplinkd on this bus (with another runtime directory) stops here too.
+  StartCommands();
+  if (auto published = StartDbus(); !published) return published;
   WaitForSignals();
   notifier_.StartWatchdog();
   StartPolicy();
   StartModems();
   StartInference();
   StartAlerts();
-  StartCommands();
-  if (auto published = StartDbus(); !published) return published;
+  // What the commands act on exists now (before, each was answered "not running").
+  commands_->set_target(CommandTargets());
   // READY=1 follows once the link snapshot is complete: the first state is then applied.
   return StartLinkMonitor();
 }
@@ -219,7 +249,7 @@ void Daemon::StartCommands() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
-  commands_ = std::make_unique<control::CommandExecutor>(CommandTargets(), control::PermissionTable(), audit_.get(),
+  commands_ = std::make_unique<control::CommandExecutor>(control::CommandTarget{}, control::PermissionTable(), audit_.get(),
                                                          scheduler_, std::move(settings));
   ApplyPermissions();
 }
@@ -493,8 +523,22 @@ void Daemon::OnModemEvent(const modem::ModemEvent& event) {
 }
 
 int Daemon::Run() {
-  io_.run();
-  return 0;
+  try {
+    io_.run();
+    return 0;
+  } catch (const std::exception& error) {
+    // Last resort: a handler threw. Log it (escaped: it may quote hostile bytes) and still remove
+    // what we installed, so no half-configured kernel state outlives us.
+    kLog.Error("unexpected exception on the event loop: {}; stopping", Printable(error.what()));
+  } catch (...) {
+    kLog.Error("unexpected exception on the event loop; stopping");
+  }
+  try {
+    Shutdown("unexpected exception");
+  } catch (const std::exception& error) {
+    kLog.Error("clean stop failed: {}", Printable(error.what()));
+  }
+  return 1;
 }
 
 void Daemon::WaitForSignals() {
@@ -549,6 +593,7 @@ void Daemon::Reload() {
   ++config_generation_;
   Logger::SetMaxLevel(config_.log_level);
   ApplyPermissions();
+  if (status_writer_) status_writer_->set_group(LookUpGroup(config_.dbus_access.access_group));
   last_reload_result_ = "applied";
   kLog.Notice("configuration {} applied", config_generation_);
   notifier_.Status("running");

@@ -4,6 +4,7 @@
 // and the D-Bus objects are its subscribers.
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "base/asio_scheduler.h"
 #include "base/subscription.h"
 #include "net/nftables_monitor.h"
+#include "daemon/instance_lock.h"
 #include "daemon/status_file_writer.h"
 #include "daemon/systemd_notifier.h"
 #include "net/link_table.h"
@@ -112,6 +114,7 @@ class Daemon {
   SystemdNotifier notifier_;
   state::StateStore store_{scheduler_};
   boost::asio::signal_set signals_;
+  std::optional<InstanceLock> instance_lock_;  // RUNTIME_DIR/uplinkd.lock, held until we exit
   std::unique_ptr<StatusFileWriter> status_writer_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<SdbusAsioBridge> bus_bridge_;

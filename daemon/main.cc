@@ -1,4 +1,8 @@
 // uplinkd: keeps an industrial gateway's uplinks connected and manageable.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 
 #include <boost/asio/io_context.hpp>
@@ -21,9 +25,23 @@ int CheckConfig(const std::string& path) {
   return 0;
 }
 
+// Before anything opens a descriptor: 0, 1 and 2 are open (else the first socket we make could
+// become "stdout" and receive log lines, and a child's stdio could be one of our sockets).
+void OpenStandardDescriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0) continue;
+    int null_fd = ::open("/dev/null", O_RDWR);  // takes the lowest free number: this one
+    if (null_fd >= 0 && null_fd != fd) ::close(null_fd);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  OpenStandardDescriptors();
+  // A write to a peer that reset (an HTTPS probe through OpenSSL, a broker) must be an EPIPE
+  // error, not the death of the daemon. Not left to a library (libmosquitto happens to do it).
+  std::signal(SIGPIPE, SIG_IGN);
   auto command_line = uplinkd::CommandLine::Parse(argc, argv);
   if (!command_line) {
     std::fprintf(stderr, "uplinkd: %s\n%s", command_line.error().message.c_str(), uplinkd::CommandLine::Usage());

@@ -5,9 +5,12 @@
 // bytes stop for `heartbeat_timeout` the child is killed. Whenever it exits it is restarted after a
 // bounded exponential back-off, reset once a child has stayed up for `stable_after`.
 //
-// Exits are watched through a pidfd on the io_context (no SIGCHLD handler, so the daemon's own
-// signal_set for SIGTERM/SIGINT/SIGHUP is untouched); all timers go through the Scheduler so
-// tests drive back-off and the watchdog with a fake clock.
+// The child is a base/ChildProcess (the daemon's one way to fork: descriptors, environment,
+// exec by descriptor, set-up failures reported). Its environment is built here from a short
+// allow-list, never the daemon's own (no NOTIFY_SOCKET, no WATCHDOG_*). Exits are watched through
+// a pidfd on the io_context (no SIGCHLD handler, so the daemon's own signal_set for
+// SIGTERM/SIGINT/SIGHUP is untouched); all timers go through the Scheduler so tests drive
+// back-off and the watchdog with a fake clock.
 #include <sys/types.h>
 
 #include <chrono>
@@ -20,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "base/child_process.h"
 #include "base/logger.h"
 #include "base/result.h"
 #include "base/scheduler.h"
@@ -29,7 +33,7 @@ namespace uplinkd::inference {
 struct WorkerSupervisorSettings {
   std::string executable = "/usr/libexec/uplinkd/uplinkd-infer";
   std::vector<std::string> arguments = {"run", "--config", "/etc/uplinkd/inference.toml"};  // after argv[0]
-  std::vector<std::string> extra_environment;  // "NAME=value", added to the daemon's environment
+  std::vector<std::string> extra_environment;  // "NAME=value", added to WorkerEnvironment's
   // Applied only when the daemon runs as root; a root daemon without them refuses to start a child.
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
@@ -42,6 +46,8 @@ struct WorkerSupervisorSettings {
   std::chrono::milliseconds max_backoff{60000};
   std::chrono::milliseconds stable_after{60000};
   std::chrono::milliseconds stop_grace{3000};  // SIGTERM, then SIGKILL after this
+  // Test seam: as on a kernel without close_range (ChildProcess::Options::close_method).
+  DescriptorCloser::Method close_method = DescriptorCloser::Method::kCloseRange;
 };
 
 class InferenceWorkerSupervisor {
@@ -57,6 +63,7 @@ class InferenceWorkerSupervisor {
   struct ExitInfo {
     bool signalled = false;
     int code = 0;  // exit status, or the signal number when signalled
+    std::string setup_failure;  // the step, errno, program and uid when it failed before running
   };
 
   InferenceWorkerSupervisor(boost::asio::io_context& io, Scheduler& scheduler, WorkerSupervisorSettings settings);
@@ -77,13 +84,17 @@ class InferenceWorkerSupervisor {
   std::chrono::milliseconds current_backoff() const { return next_backoff_; }
   void set_exit_observer(std::function<void(const ExitInfo&)> observer) { exit_observer_ = std::move(observer); }
 
+  // The worker's environment: from `daemon_environment` only PATH's fixed value and the
+  // allow-listed locale/time-zone/debug names, then the heartbeat and `extra_environment`.
+  static std::vector<std::string> WorkerEnvironment(const char* const* daemon_environment,
+                                                    const WorkerSupervisorSettings& settings);
+
  private:
   Result<void> Spawn();
-  void WatchExit();
   void ReadHeartbeat();
   void ArmWatchdog(std::chrono::milliseconds timeout);
   void OnWatchdog();
-  void OnExit();
+  void OnExit(const ChildProcess::ExitStatus& status);
   void ScheduleRestart();
   void Signal(int signal);
   void CloseChild();
@@ -93,7 +104,7 @@ class InferenceWorkerSupervisor {
   WorkerSupervisorSettings settings_;
   State state_ = State::kStopped;
   pid_t pid_ = -1;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd_;
+  std::unique_ptr<ChildProcess> child_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> heartbeat_;
   std::array<char, 64> heartbeat_buffer_{};
   TimerHandle watchdog_;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/descriptor_closer.h"
+
 namespace uplinkd::net {
 namespace {
 
@@ -54,6 +56,9 @@ Result<std::unique_ptr<LibnetfilterConntrackEdge>> LibnetfilterConntrackEdge::Cr
     nfct_close(dump);
     return MakeError(ErrorCode::kSystem, "conntrack: cannot open netlink socket", error);
   }
+  // libnfnetlink opens its sockets without SOCK_CLOEXEC.
+  DescriptorCloser::MarkCloseOnExec(nfct_fd(dump));
+  DescriptorCloser::MarkCloseOnExec(nfct_fd(query));
   mnl_socket* flush = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
   if (!flush || mnl_socket_bind(flush, 0, MNL_SOCKET_AUTOPID) < 0) {
     int error = errno;

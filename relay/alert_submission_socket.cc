@@ -9,6 +9,8 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include "base/descriptor_closer.h"
+
 namespace uplinkd::relay {
 
 AlertSubmissionSocket::AlertSubmissionSocket(boost::asio::io_context& io, std::string path, Handler handler)
@@ -23,6 +25,7 @@ Result<std::unique_ptr<AlertSubmissionSocket>> AlertSubmissionSocket::Open(boost
   boost::system::error_code error;
   socket->socket_.open(boost::asio::local::datagram_protocol(), error);
   if (error) return MakeError(ErrorCode::kSystem, "alert socket: socket", error.value());
+  DescriptorCloser::MarkCloseOnExec(socket->socket_.native_handle());  // Asio opens without SOCK_CLOEXEC
   // A previous run's socket file (after kill -9) would make bind fail with EADDRINUSE.
   struct stat existing{};
   if (::lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) ::unlink(path.c_str());

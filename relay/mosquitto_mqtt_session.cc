@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include "base/descriptor_closer.h"
 #include "base/logger.h"
 
 namespace uplinkd::relay {
@@ -159,6 +160,7 @@ Result<void> MosquittoMqttSession::Connect() {
 void MosquittoMqttSession::Attach() {
   int fd = mosquitto_socket(client_);
   if (fd < 0) return End("no socket after connect");
+  DescriptorCloser::MarkCloseOnExec(fd);  // libmosquitto creates it without SOCK_CLOEXEC
   if (auto failures = ApplyToSocket(fd, options_); !failures.empty()) {
     return End("socket options: " + failures);
   }

@@ -15,8 +15,12 @@ packages=(
   libmosquitto-dev mosquitto mosquitto-clients
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev
-  # lab tools
+  # lab tools (ip/ss/tc, nft, ping, sysctl, setpriv/setsid/taskset, busctl, udhcpc/udhcpd, pppd)
   iproute2 nftables iputils-ping wireguard-tools wireguard-go procps util-linux systemd busybox ppp socat
+  # /etc/protocols: without it `nft list` prints `meta l4proto 1`, not `icmp`, and the kernel tests fail
+  netbase
+  # the lab tests run /usr/bin/python3 and make their TLS certificates with the openssl program
+  python3 openssl
   # D-Bus clients the API tests drive uplinkd with (gdbus, dbus-python on GLib)
   libglib2.0-bin python3-dbus python3-gi
 )

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -152,15 +154,120 @@ TEST_F(InferenceWorkerSupervisorTest, ChildIsConfined) {
   ::rmdir(dir.c_str());
 }
 
+// What systemd gives the daemon must not reach the worker (it could notify or feed the watchdog
+// as uplinkd); nor may a descriptor the daemon forgot to mark close-on-exec. Read from outside,
+// in /proc, while the worker runs.
+TEST_F(InferenceWorkerSupervisorTest, TheWorkerGetsOnlyItsDescriptorsAndACleanEnvironment) {
+  ::setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1);
+  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "20000000", 1);
+  int leaked = ::dup(2);
+  InferenceWorkerSupervisor supervisor(io, scheduler, Settings("printf x >&3; exec sleep 30"));
+  ASSERT_TRUE(supervisor.Start());
+  ::close(leaked);
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_PID");
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(RunUntil([&] { return supervisor.stats().heartbeats >= 1; }));
+  std::string proc = "/proc/" + std::to_string(supervisor.pid());
+  // Asleep in sleep(1): past the loader, which holds a library open for a moment while it starts.
+  ASSERT_TRUE(RunUntil([&] {
+    std::ifstream stat(proc + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    return line.find("(sleep) S") != std::string::npos;
+  }));
+  std::vector<int> fds;
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+    fds.push_back(std::stoi(entry.path().filename().string()));
+  }
+  std::sort(fds.begin(), fds.end());
+  std::ifstream in(proc + "/environ");
+  std::vector<std::string> environment;
+  for (std::string entry; std::getline(in, entry, '\0');) environment.push_back(entry);
+  supervisor.Stop();
+  ASSERT_TRUE(RunUntil([&] { return supervisor.state() == InferenceWorkerSupervisor::State::kStopped; }));
+  EXPECT_EQ(fds, (std::vector<int>{0, 1, 2, 3}));  // stdio and the heartbeat pipe
+  std::string joined;
+  for (const auto& entry : environment) joined += entry + "\n";
+  EXPECT_EQ(joined.find("NOTIFY_SOCKET"), std::string::npos) << joined;
+  EXPECT_EQ(joined.find("WATCHDOG_"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("UPLINKD_HEARTBEAT_FD=3\n"), std::string::npos) << joined;
+}
+
+// The checkout under /root (mode 0700): the worker, dropped to another uid, cannot walk the path
+// to its own binary, and must still run. Changing uid needs root.
+TEST_F(InferenceWorkerSupervisorTest, AWorkerUnderA0700DirectoryRunsAsItsOwnUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the worker as another uid (65534)";
+  std::string pattern = ::testing::TempDir() + "supervisor-private-XXXXXX";
+  std::string dir = ::mkdtemp(pattern.data());  // 0700
+  std::string worker = dir + "/sh";
+  std::filesystem::copy_file("/bin/sh", worker);
+  auto settings = Settings("printf x >&3; exit 0");
+  settings.executable = worker;
+  InferenceWorkerSupervisor supervisor(io, scheduler, settings);
+  ASSERT_TRUE(supervisor.Start());
+  ASSERT_TRUE(RunUntil([&] { return supervisor.stats().exits == 1; }));
+  supervisor.Stop();
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(supervisor.last_exit()->signalled);
+  EXPECT_EQ(supervisor.last_exit()->code, 0);  // 127 when exec'd by path
+  EXPECT_EQ(supervisor.stats().heartbeats, 1u);
+}
+
+// When exec fails the log says why: errno, program and uid, not only "status 127".
+TEST_F(InferenceWorkerSupervisorTest, AnExecFailureIsLoggedWithErrnoPathAndUid) {
+  std::string pattern = ::testing::TempDir() + "supervisor-exec-XXXXXX";
+  std::string dir = ::mkdtemp(pattern.data());
+  ::chmod(dir.c_str(), 0755);
+  std::string worker = dir + "/not-a-program";
+  std::ofstream(worker) << "plain text, no #! line\n";
+  ::chmod(worker.c_str(), 0755);
+  auto settings = Settings("");
+  settings.executable = worker;
+  settings.arguments = {};
+  InferenceWorkerSupervisor supervisor(io, scheduler, settings);
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(supervisor.Start());
+  bool exited = RunUntil([&] { return supervisor.stats().exits == 1; });
+  std::string log = ::testing::internal::GetCapturedStderr();
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(supervisor.last_exit()->code, 127);
+  std::string uid = ::geteuid() == 0 ? "65534" : std::to_string(::geteuid());
+  std::string gid = ::geteuid() == 0 ? "65534" : std::to_string(::getegid());
+  EXPECT_NE(log.find("exec failed: " + std::string(std::strerror(ENOEXEC)) + " (errno " + std::to_string(ENOEXEC) +
+                     "); program " + worker + ", as uid " + uid + " gid " + gid),
+            std::string::npos)
+      << log;
+}
+
 TEST_F(InferenceWorkerSupervisorTest, MissingExecutableIsRetriedNotFatal) {
   auto settings = Settings("");
   settings.executable = "/nonexistent/uplinkd-infer";
   settings.arguments = {};
   InferenceWorkerSupervisor supervisor(io, scheduler, settings);
-  ASSERT_TRUE(supervisor.Start());  // fork succeeds; exec fails in the child
-  ASSERT_TRUE(RunUntil([&] { return supervisor.stats().exits == 1; }));
-  EXPECT_EQ(supervisor.last_exit()->code, 127);
+  auto started = supervisor.Start();  // the daemon opens the program before fork: it says so at once
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(started.error().message.find("/nonexistent/uplinkd-infer"), std::string::npos) << started.error().message;
+  EXPECT_EQ(supervisor.stats().spawn_failures, 1u);
   EXPECT_EQ(supervisor.state(), InferenceWorkerSupervisor::State::kBackingOff);
+  ASSERT_TRUE(scheduler.RunNext());  // and tries again after the back-off
+  EXPECT_EQ(supervisor.stats().spawn_failures, 2u);
+}
+
+TEST(WorkerEnvironmentTest, OnlyTheAllowListAndTheHeartbeatReachTheWorker) {
+  const char* daemon[] = {"NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_PID=1", "WATCHDOG_USEC=20000000",
+                          "HOME=/root", "PATH=/root/bin:/usr/bin", "LANG=C.UTF-8", "TZ=UTC",
+                          "INVOCATION_ID=abc", "LANGUAGE=x", nullptr};
+  WorkerSupervisorSettings settings;
+  settings.heartbeat_interval = milliseconds(250);
+  settings.extra_environment = {"UPLINKD_INFER_DEBUG=1"};
+  EXPECT_EQ(InferenceWorkerSupervisor::WorkerEnvironment(daemon, settings),
+            (std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "TZ=UTC",
+                                      "UPLINKD_HEARTBEAT_FD=3", "UPLINKD_HEARTBEAT_MS=250",
+                                      "UPLINKD_INFER_DEBUG=1"}));
 }
 
 }  // namespace
