@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "modem/secret_file.h"
+#include "base/secret_file.h"
 
-namespace uplinkd::modem {
+namespace uplinkd {
 namespace {
 
 bool IsRegisteredForData(RegistrationState registration) {
@@ -914,4 +914,4 @@ void ModemSupervisor::Shutdown() {
   Publish();
 }
 
-}  // namespace uplinkd::modem
+}  // namespace uplinkd
