@@ -7,7 +7,7 @@
 
 #include "base/secret_file.h"
 
-namespace uplinkd {
+namespace uplinkd::modem {
 namespace {
 
 bool IsRegisteredForData(RegistrationState registration) {
@@ -914,4 +914,4 @@ void ModemSupervisor::Shutdown() {
   Publish();
 }
 
-}  // namespace uplinkd
+}  // namespace uplinkd::modem
