@@ -1,7 +1,11 @@
-// The kernel back-end's messages, byte for byte. The expected bytes are written here by hand from
-// the layout documented in linux/wireguard.h (attribute numbers and value types) and the netlink
+// The kernel back-end's messages, byte for byte (and KernelTunnelEdge without a module). The
+// expected bytes are written here by hand from the layout documented in linux/wireguard.h (attribute numbers and value types) and the netlink
 // framing (nlmsghdr, genlmsghdr, 4-byte aligned attributes), not produced by the code under test.
 #include "vpn/wireguard_genl_message.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include "vpn/kernel_tunnel_edge.h"
 
 #include <linux/genetlink.h>
 #include <sys/socket.h>
@@ -268,6 +272,31 @@ TEST(WireguardGenlMessageTest, RefusesMalformedDumps) {
   EXPECT_FALSE(genl::ParseGetDevice({truncated}));
   EXPECT_FALSE(genl::ParseGetDevice({Bytes(10, 0)}));
   EXPECT_FALSE(genl::ParseGetDevice({}));
+}
+
+}  // namespace
+}  // namespace uplinkd::vpn
+
+namespace uplinkd::vpn {
+namespace {
+
+// The kernel edge's sockets open without root; what it says depends on the kernel: without
+// WireGuard (our machines) a clear kUnavailable, with it kNotFound for a name that is not there.
+TEST(KernelTunnelEdgeTest, AnswersCleanlyWhetherOrNotTheKernelHasWireGuard) {
+  boost::asio::io_context io;
+  auto edge = KernelTunnelEdge::Create(io);
+  ASSERT_TRUE(edge) << Describe(edge.error());
+  std::optional<Result<TunnelDeviceState>> state;
+  (*edge)->GetDevice("wg-none-here", [&](Result<TunnelDeviceState> result) { state = std::move(result); });
+  EXPECT_FALSE(state) << "the callback ran inside the call";
+  io.run();
+  ASSERT_TRUE(state);
+  ASSERT_FALSE(*state);
+  if (state->error().code == ErrorCode::kUnavailable) {
+    EXPECT_NE(state->error().message.find("kernel WireGuard not available"), std::string::npos) << state->error().message;
+  } else {
+    EXPECT_EQ(state->error().code, ErrorCode::kNotFound) << Describe(state->error());
+  }
 }
 
 }  // namespace
