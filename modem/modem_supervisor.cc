@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "modem/secret_file.h"
+#include "base/secret_file.h"
 
 namespace uplinkd::modem {
 namespace {

@@ -1,4 +1,4 @@
-#include "modem/secret_file.h"
+#include "base/secret_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 
-namespace uplinkd::modem {
+namespace uplinkd {
 namespace {
 
 constexpr size_t kMaxSecretBytes = 4096;
@@ -78,4 +78,4 @@ Result<std::string> ReadSecretFile(const std::string& path) {
   return content;
 }
 
-}  // namespace uplinkd::modem
+}  // namespace uplinkd

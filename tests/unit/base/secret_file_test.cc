@@ -1,4 +1,4 @@
-#include "modem/secret_file.h"
+#include "base/secret_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace uplinkd::modem {
+namespace uplinkd {
 namespace {
 
 class SecretFileTest : public ::testing::Test {
@@ -79,4 +79,4 @@ TEST_F(SecretFileTest, RefusesAFileOwnedBySomeoneElse) {
 }
 
 }  // namespace
-}  // namespace uplinkd::modem
+}  // namespace uplinkd
