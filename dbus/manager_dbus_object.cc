@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "base/logger.h"
+#include "base/text_escape.h"
 #include "dbus/dbus_errors.h"
 #include "dbus/object_paths.h"
 
@@ -56,7 +57,7 @@ void ManagerDbusObject::SetLogLevel(sdbus::Result<>&& pending, std::string level
                           if (!LogLevelFromName(level)) {
                             return result->returnError(sdbus::Error(
                                 kErrorInvalidArgument,
-                                "unknown log level \"" + level + "\" (error, warning, notice, info, debug)"));
+                                "unknown log level \"" + EscapeBounded(level) + "\" (error, warning, notice, info, debug)"));
                           }
                           actions_.set_log_level(level);
                           result->returnResults();
