@@ -76,6 +76,15 @@ std::string Escape(std::string_view text, size_t limit) {
 
 }  // namespace
 
+size_t FirstInvalidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 std::string EscapeControl(std::string_view text) { return Escape(text, text.size()); }
 
 std::string EscapeBounded(std::string_view text, size_t max_bytes) {

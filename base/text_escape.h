@@ -21,4 +21,7 @@ std::string EscapeControl(std::string_view text);
 // "…" appended when something was cut.
 std::string EscapeBounded(std::string_view text, size_t max_bytes = kMaxEchoedBytes);
 
+// The offset of the first byte that is not part of valid UTF-8 (RFC 3629), or npos.
+size_t FirstInvalidUtf8(std::string_view text);
+
 }  // namespace uplinkd

@@ -1,9 +1,12 @@
 #include "base/toml_document.h"
 
+#include "base/text_escape.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -140,6 +143,12 @@ ConfigIssue SyntaxIssue(const std::string& file, const toml::exception& error) {
 std::optional<ConfigIssue> TomlDocument::CheckBounds(std::string_view text, const std::string& file) {
   if (text.size() > kMaxTomlBytes) {
     return ConfigIssue{file, 0, "is larger than " + std::to_string(kMaxTomlBytes) + " bytes"};
+  }
+  // TOML is UTF-8, and toml11 reads past the end of a string holding invalid UTF-8 (a
+  // heap-buffer-overflow found by tests/fuzz/config_fuzzer): refuse such bytes first.
+  if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    return ConfigIssue{file, line, "is not valid UTF-8 (byte " + std::to_string(bad) + ")"};
   }
   return BoundsScan(text, file).Run();
 }

@@ -146,6 +146,15 @@ TEST(ConfigLoaderBoundsTest, OversizedFilesAreRefused) {
   EXPECT_TRUE(ConfigLoader::LoadString(limit, "limit.toml").ok());
 }
 
+TEST(ConfigLoaderBoundsTest, InvalidUtf8IsRefusedBeforeParsing) {
+  // toml11 read past the end of this key (ASan: heap-buffer-overflow; found by config_fuzzer).
+  std::string key = "'1\xe0" + std::string(46, '\xf0') + std::string(90, '\xfe') + " '' \"info\"\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString("[daemon]\n" + key, "utf8.toml")),
+            std::vector<std::string>{"utf8.toml:2: is not valid UTF-8 (byte 11)"});
+  // Valid UTF-8 anywhere is fine.
+  EXPECT_TRUE(ConfigLoader::LoadString("# Zürich 東京\n[daemon]\nstate_dir = \"/srv/zürich\"\n", "ok.toml").ok());
+}
+
 TEST(ConfigLoaderBoundsTest, NonFiniteNumbersAreRefused) {
   for (const char* number : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"}) {
     std::string text = std::string("[[modem]]\nname = \"modem1\"\nmatch = { imei = \"1\" }\napn = { apn = \"internet\" }\n"
