@@ -50,12 +50,19 @@ const char* Logger::ModuleName(LogModule module) {
   return "?";
 }
 
+std::string Logger::FormatLine(LogLevel level, LogModule module, std::string_view text, bool terminal) {
+  // Escaped again as a whole: arguments that are not strings (a JSON value, an error) and the
+  // format itself can hold a line break too.
+  std::string safe = EscapeBounded(text, kMaxLogLineBytes);
+  return terminal ? fmt::format("{:<7} {}: {}\n", LevelName(level), ModuleName(module), safe)
+                  : fmt::format("<{}>{}: {}\n", static_cast<int>(level), ModuleName(module), safe);
+}
+
 void Logger::Emit(LogLevel level, std::string_view text) const {
   // One write() per line so lines from a child process sharing stderr never interleave.
   // On a terminal a person reads it: level names instead of the journal's "<N>" prefix.
   static const bool kTerminal = ::isatty(STDERR_FILENO) == 1;
-  std::string line = kTerminal ? fmt::format("{:<7} {}: {}\n", LevelName(level), ModuleName(module_), text)
-                               : fmt::format("<{}>{}: {}\n", static_cast<int>(level), ModuleName(module_), text);
+  std::string line = FormatLine(level, module_, text, kTerminal);
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
 }

@@ -1,6 +1,7 @@
 #include "base/toml_section.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace uplinkd::config {
 
@@ -91,6 +92,12 @@ std::optional<double> TomlSection::Number(const std::string& key, double min, do
   double number = 0;
   if (value->is_floating()) {
     number = value->as_floating();
+    // nan compares false with everything, so it would pass the range check below (and
+    // `backoff_jitter = nan` became a hot reconnect loop); inf is no setting either.
+    if (!std::isfinite(number)) {
+      Fail(key, "must be a finite number, not " + std::string(std::isnan(number) ? "nan" : "inf"));
+      return std::nullopt;
+    }
   } else if (value->is_integer()) {
     number = static_cast<double>(value->as_integer());
   } else {

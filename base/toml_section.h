@@ -26,6 +26,7 @@ class TomlSection {
   std::optional<bool> Bool(const std::string& key, bool required = false);
   // Integers in [min, max].
   std::optional<int64_t> Integer(const std::string& key, int64_t min, int64_t max, bool required = false);
+  // A finite number in [min, max] (nan and inf are refused, whatever the range).
   std::optional<double> Number(const std::string& key, double min, double max, bool required = false);
   // One of `choices`.
   std::optional<std::string> Choice(const std::string& key, const std::vector<std::string>& choices,

@@ -44,6 +44,9 @@ Result<void> FrameCodec::Decode(std::span<const uint8_t> bytes, SensorFrame& out
   if (bytes.size() < kFrameHeaderSize) {
     return MakeError(ErrorCode::kInvalidArgument, fmt::format("frame too short ({} bytes)", bytes.size()));
   }
+  if (bytes.size() > kMaxFrameDatagramBytes) {
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("frame too long ({} bytes)", bytes.size()));
+  }
   const uint8_t* p = bytes.data();
   if (std::memcmp(p, kMagic, 4) != 0) return MakeError(ErrorCode::kInvalidArgument, "bad frame magic");
   if (p[4] != kFrameVersion) {
@@ -63,12 +66,23 @@ Result<void> FrameCodec::Decode(std::span<const uint8_t> bytes, SensorFrame& out
   uint32_t per_channel = ReadLe<uint32_t>(p + 32);
   float scale = std::bit_cast<float>(ReadLe<uint32_t>(p + 36));
   if (!std::isfinite(scale) || scale == 0.0f) return MakeError(ErrorCode::kInvalidArgument, "bad scale");
-  size_t count = static_cast<size_t>(per_channel) * channels;
-  if (per_channel == 0 || bytes.size() - kFrameHeaderSize != count * sample_size) {
+  // Bounded before multiplying, and multiplied in 64 bits: with a 32-bit size_t a header saying
+  // 2^30 float samples made count * 4 wrap to 0, matched a 40-byte datagram, and the resize below
+  // then asked for 4 GiB.
+  if (per_channel == 0 || per_channel > kMaxFrameSamples) {
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("bad samples per channel {}", per_channel));
+  }
+  uint64_t total = static_cast<uint64_t>(per_channel) * channels;
+  if (total > kMaxFrameSamples) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{} samples x {} channels is more than {}", per_channel, channels, kMaxFrameSamples));
+  }
+  if (static_cast<uint64_t>(bytes.size() - kFrameHeaderSize) != total * sample_size) {
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("length {} does not match {} samples x {} channels", bytes.size(),
                                  per_channel, channels));
   }
+  size_t count = static_cast<size_t>(total);
   out.stream_id = ReadLe<uint32_t>(p + 8);
   out.sample_rate_hz = rate;
   out.channel_count = channels;

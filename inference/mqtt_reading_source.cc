@@ -163,10 +163,13 @@ Result<void> MqttReadingSource::ParseReading(std::string_view text, SensorFrame&
     if (channels == 0) channels = row.size();
     if (row.size() != channels) return MakeError(ErrorCode::kInvalidArgument, "rows differ in channel count");
     for (const auto& value : row) {
-      if (!value.is_number() || !std::isfinite(value.get<double>())) {
-        return MakeError(ErrorCode::kInvalidArgument, "samples must be finite numbers");
+      // Finite as a float: 1e300 is a finite double but inf as the float the pipeline keeps
+      // (found by tests/fuzz/mqtt_reading_fuzzer).
+      float sample = value.is_number() ? value.get<float>() : 0.0f;
+      if (!value.is_number() || !std::isfinite(value.get<double>()) || !std::isfinite(sample)) {
+        return MakeError(ErrorCode::kInvalidArgument, "samples must be finite numbers within float range");
       }
-      frame.samples.push_back(value.get<float>());
+      frame.samples.push_back(sample);
     }
   }
   frame.channel_count = static_cast<uint16_t>(channels);

@@ -1,12 +1,11 @@
 #include "inference/worker_config.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "base/toml_document.h"
 #include "base/toml_section.h"
 
 namespace uplinkd::inference {
@@ -44,13 +43,9 @@ bool SplitHostPort(const std::string& text, std::string& host, uint16_t& port) {
 }  // namespace
 
 Result<WorkerConfig> WorkerConfig::Parse(const std::string& text, const std::string& name) {
-  toml::value root;
-  try {
-    std::istringstream stream(text);
-    root = toml::parse(stream, name);
-  } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, e.what());
-  }
+  auto parsed = config::TomlDocument::Parse(text, name);
+  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, parsed.error().ToString());
+  const toml::value& root = *parsed;
   WorkerConfig config;
   std::vector<config::ConfigIssue> issues;
   config::TomlSection top(root, "", name, issues);
@@ -126,11 +121,9 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::string& text, const std::str
 }
 
 Result<WorkerConfig> WorkerConfig::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(ErrorCode::kNotFound, "cannot read " + path, errno);
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  auto text = config::TomlDocument::Read(path);
+  if (!text) return MakeError(ErrorCode::kNotFound, text.error().ToString());
+  return Parse(*text, path);
 }
 
 }  // namespace uplinkd::inference

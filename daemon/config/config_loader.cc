@@ -1,15 +1,14 @@
 #include "daemon/config/config_loader.h"
 
-#include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include <netinet/in.h>
 
 #include "relay/alerts_section.h"
 #include "control/control_section.h"
 #include "dbus/dbus_access_section.h"
+#include "base/toml_document.h"
 #include "base/toml_section.h"
 #include "policy/wan_section.h"
 
@@ -199,41 +198,28 @@ ConfigLoader::Outcome Verify(const toml::value& root, const std::string& name) {
   return outcome;
 }
 
-ConfigLoader::Outcome SyntaxFailure(const std::string& name, const toml::exception& error) {
+ConfigLoader::Outcome Refused(ConfigIssue issue) {
   ConfigLoader::Outcome outcome;
-  // toml11's message spans several lines with a source excerpt; the first line says what is wrong.
-  std::string what = error.what();
-  std::string first = what.substr(0, what.find('\n'));
-  if (first.rfind("[error] ", 0) == 0) first = first.substr(8);
-  outcome.issues.push_back({name, static_cast<int>(error.location().line()), "syntax: " + first});
+  outcome.issues.push_back(std::move(issue));
   return outcome;
 }
 
 }  // namespace
 
 ConfigLoader::Outcome ConfigLoader::LoadString(const std::string& text, const std::string& name) {
-  std::istringstream stream(text);
+  auto root = TomlDocument::Parse(text, name);
+  if (!root) return Refused(std::move(root.error()));
   try {
-    return Verify(toml::parse(stream, name), name);
-  } catch (const toml::exception& error) {
-    return SyntaxFailure(name, error);
+    return Verify(*root, name);
   } catch (const std::exception& error) {
-    Outcome outcome;
-    outcome.issues.push_back({name, 0, error.what()});
-    return outcome;
+    return Refused({name, 0, error.what()});
   }
 }
 
 ConfigLoader::Outcome ConfigLoader::LoadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    Outcome outcome;
-    outcome.issues.push_back({path, 0, "cannot be read"});
-    return outcome;
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return LoadString(text.str(), path);
+  auto text = TomlDocument::Read(path);
+  if (!text) return Refused(std::move(text.error()));
+  return LoadString(*text, path);
 }
 
 }  // namespace uplinkd::config

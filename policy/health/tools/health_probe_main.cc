@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/toml_document.h"
 #include "policy/health/health_section.h"
 #include "base/asio_scheduler.h"
 #include "base/logger.h"
@@ -106,15 +107,14 @@ bool ParseOptions(int argc, char** argv, Options& options) {
 
 bool ReadSettings(const std::string& file, HealthSettings& settings) {
   std::vector<config::ConfigIssue> issues;
-  try {
-    toml::value root = toml::parse(file);
-    config::TomlSection top(root, "", file, issues);
-    if (auto health = top.Table("health", true)) config::ReadHealthSection(*health, settings);
-    top.RejectUnknownKeys();
-  } catch (const std::exception& error) {
-    std::cerr << file << ": " << error.what() << "\n";
+  auto root = config::TomlDocument::ParseFile(file);
+  if (!root) {
+    std::cerr << root.error().ToString() << "\n";
     return false;
   }
+  config::TomlSection top(*root, "", file, issues);
+  if (auto health = top.Table("health", true)) config::ReadHealthSection(*health, settings);
+  top.RejectUnknownKeys();
   for (const auto& issue : issues) std::cerr << issue.ToString() << "\n";
   return issues.empty();
 }

@@ -73,7 +73,100 @@ TEST(ConfigLoaderTest, SyntaxErrorsAreLocated) {
 
 TEST(ConfigLoaderTest, MissingFileIsAnIssueNotACrash) {
   auto outcome = ConfigLoader::LoadFile("/nonexistent/uplinkd.toml");
-  EXPECT_EQ(Issues(outcome), std::vector<std::string>{"/nonexistent/uplinkd.toml: cannot be read"});
+  EXPECT_EQ(Issues(outcome),
+            std::vector<std::string>{"/nonexistent/uplinkd.toml: cannot be read: No such file or directory"});
+}
+
+// Bad input gets a clear error and nothing else: toml11 parses arrays and inline tables
+// recursively, so these once crashed `uplinkd --check-config` with a stack overflow.
+TEST(ConfigLoaderBoundsTest, DeeplyNestedArraysAreRefusedNotACrash) {
+  std::string deep = "[daemon]\nlog_level = \"info\"\na = " + std::string(100000, '[');
+  auto outcome = ConfigLoader::LoadString(deep, "deep.toml");
+  EXPECT_EQ(Issues(outcome), std::vector<std::string>{"deep.toml:3: nesting: more than 32 [ and { nested"});
+  std::string closed = "a = " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString(closed, "closed.toml")),
+            std::vector<std::string>{"closed.toml:1: nesting: more than 32 [ and { nested"});
+  std::string tables;
+  for (int i = 0; i < 50000; ++i) tables += "{a=";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString("x = " + tables, "inline.toml")),
+            std::vector<std::string>{"inline.toml:1: nesting: more than 32 [ and { nested"});
+  // A multi-line array: the line is the one where the limit is crossed.
+  std::string lines = "x = [\n";
+  for (int i = 0; i < 40; ++i) lines += "[\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString(lines, "lines.toml")),
+            std::vector<std::string>{"lines.toml:33: nesting: more than 32 [ and { nested"});
+}
+
+TEST(ConfigLoaderBoundsTest, LongDottedKeysAreRefused) {
+  std::string key = "a";
+  for (int i = 0; i < 200000; ++i) key += ".a";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString(key + " = 1\n", "dotted.toml")),
+            std::vector<std::string>{"dotted.toml:1: nesting: more than 32 dotted key segments"});
+  EXPECT_EQ(Issues(ConfigLoader::LoadString("\n[" + key + "]\n", "header.toml")),
+            std::vector<std::string>{"header.toml:2: nesting: more than 32 dotted key segments"});
+  // Dots in values (numbers, addresses) are not key segments.
+  std::string values = "[daemon]\nlog_level = \"info\"\n[[wan]]\nname = \"eth1\"\nkind = \"ethernet\"\n"
+                       "interface = \"eth1\"\ngateway = \"192.0.2.1\"\n[policy]\nlatency_margin = 0.5\n";
+  auto outcome = ConfigLoader::LoadString(values, "values.toml");
+  EXPECT_TRUE(outcome.ok()) << Issues(outcome)[0];
+}
+
+TEST(ConfigLoaderBoundsTest, BracketsInStringsAndCommentsAreNotNesting) {
+  const std::string many(1000, '[');
+  std::string text = "# " + many + "\n"
+                     "[daemon] # " + std::string(1000, '{') + "\n"
+                     "state_dir = \"/" + many + "\\\"" + many + "\"\n"
+                     "runtime_dir = '/" + many + "'\n"
+                     "log_level = \"\"\"info\"\"\"\n"
+                     "[dbus]\n"
+                     "bus = \"\"\"unix:path=/" + many + "\\\n" + many + "\"\"\"\n";
+  auto outcome = ConfigLoader::LoadString(text, "strings.toml");
+  ASSERT_TRUE(outcome.ok()) << Issues(outcome)[0];
+  EXPECT_EQ(outcome.config.state_dir, "/" + many + "\"" + many);
+  EXPECT_EQ(outcome.config.runtime_dir, "/" + many);
+  EXPECT_EQ(outcome.config.bus, "unix:path=/" + many + many);
+  // Multi-line literal strings, quotes inside multi-line strings, then a real nesting error whose
+  // line counts the newlines inside those strings.
+  std::string after = "[daemon]\nstate_dir = '''/a\n[[[\n'''\nruntime_dir = \"\"\"/b\"\"[\n\"\"\"\"\"\nx = " +
+                      std::string(40, '[') + "\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString(after, "after.toml")),
+            std::vector<std::string>{"after.toml:7: nesting: more than 32 [ and { nested"});
+}
+
+TEST(ConfigLoaderBoundsTest, OversizedFilesAreRefused) {
+  std::string big = "# " + std::string(1024 * 1024, 'x') + "\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString(big, "big.toml")),
+            std::vector<std::string>{"big.toml: is larger than 1048576 bytes"});
+  // A file that never ends is read only up to the bound.
+  EXPECT_EQ(Issues(ConfigLoader::LoadFile("/dev/zero")),
+            std::vector<std::string>{"/dev/zero: is larger than 1048576 bytes"});
+  // Exactly at the bound is fine.
+  std::string limit = "#" + std::string(1024 * 1024 - 2, 'x') + "\n";
+  ASSERT_EQ(limit.size(), 1024u * 1024u);
+  EXPECT_TRUE(ConfigLoader::LoadString(limit, "limit.toml").ok());
+}
+
+TEST(ConfigLoaderBoundsTest, InvalidUtf8IsRefusedBeforeParsing) {
+  // toml11 read past the end of this key (ASan: heap-buffer-overflow; found by config_fuzzer).
+  std::string key = "'1\xe0" + std::string(46, '\xf0') + std::string(90, '\xfe') + " '' \"info\"\n";
+  EXPECT_EQ(Issues(ConfigLoader::LoadString("[daemon]\n" + key, "utf8.toml")),
+            std::vector<std::string>{"utf8.toml:2: is not valid UTF-8 (byte 11)"});
+  // Valid UTF-8 anywhere is fine.
+  EXPECT_TRUE(ConfigLoader::LoadString("# Zürich 東京\n[daemon]\nstate_dir = \"/srv/zürich\"\n", "ok.toml").ok());
+}
+
+TEST(ConfigLoaderBoundsTest, NonFiniteNumbersAreRefused) {
+  for (const char* number : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"}) {
+    std::string text = std::string("[[modem]]\nname = \"modem1\"\nmatch = { imei = \"1\" }\napn = { apn = \"internet\" }\n"
+                                   "[modem.recovery]\nbackoff_jitter = ") + number + "\n";
+    auto issues = Issues(ConfigLoader::LoadString(text, "nan.toml"));
+    std::string expected = std::string("nan.toml:6: modem[0].recovery.backoff_jitter: must be a finite number, not ") +
+                           (std::string(number).find("nan") != std::string::npos ? "nan" : "inf");
+    EXPECT_EQ(issues, std::vector<std::string>{expected}) << number;
+  }
+  auto margin = ConfigLoader::LoadString("[[wan]]\nname = \"eth1\"\nkind = \"ethernet\"\ninterface = \"eth1\"\n"
+                                         "gateway = \"192.0.2.1\"\n[policy]\nlatency_margin = nan\n", "margin.toml");
+  EXPECT_EQ(Issues(margin), std::vector<std::string>{"margin.toml:7: policy.latency_margin: must be a finite number, not nan"});
 }
 
 TEST(ConfigLoaderTest, WrongTypeForSectionIsRejected) {

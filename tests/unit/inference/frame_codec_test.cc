@@ -91,15 +91,47 @@ TEST(FrameCodecTest, RejectsMalformedFrames) {
   EXPECT_FALSE(decode(FrameCodec::Encode(empty)));
 }
 
-TEST(FrameCodecTest, RandomBytesNeverCrash) {
-  std::vector<uint8_t> bytes(200);
+// A header alone (no samples) with the given counts.
+std::vector<uint8_t> Header(SampleType type, uint16_t channels, uint32_t per_channel) {
+  SensorFrame frame = MakeFrame(channels, 1);
+  std::vector<uint8_t> bytes = FrameCodec::Encode(frame, type);
+  bytes.resize(kFrameHeaderSize);
+  for (size_t i = 0; i < 4; ++i) bytes[32 + i] = static_cast<uint8_t>(per_channel >> (8 * i));
+  return bytes;
+}
+
+TEST(FrameCodecTest, CountsWhoseByteLengthWrapsIn32BitsAreRefused) {
+  // count x sample size is exactly 2^32 (or a multiple): with 32-bit arithmetic (armhf's size_t)
+  // that is 0 and matched a bare 40-byte header; the decoder then sized its buffer for the count.
   SensorFrame out;
-  uint32_t state = 12345;
-  for (int trial = 0; trial < 2000; ++trial) {
-    for (auto& b : bytes) b = static_cast<uint8_t>((state = state * 1103515245 + 12345) >> 16);
-    if (trial % 2 == 0) std::copy_n("UPSF\x01\x03", 6, bytes.begin());
-    (void)FrameCodec::Decode(std::span(bytes).first(trial % bytes.size()), out);
+  struct Case {
+    SampleType type;
+    uint16_t channels;
+    uint32_t per_channel;
+  };
+  for (Case c : {Case{SampleType::kFloat32, 1, 0x4000'0000u}, Case{SampleType::kInt16, 2, 0x8000'0000u},
+                 Case{SampleType::kInt32, 64, 0x0100'0000u}, Case{SampleType::kFloat32, 4, 0xffff'ffffu}}) {
+    auto decoded = FrameCodec::Decode(Header(c.type, c.channels, c.per_channel), out);
+    ASSERT_FALSE(decoded) << c.per_channel;
+    EXPECT_NE(decoded.error().message.find("samples"), std::string::npos) << decoded.error().message;
+    EXPECT_LE(out.samples.capacity(), kMaxFrameSamples);
   }
+}
+
+TEST(FrameCodecTest, FramesAboveTheDatagramBoundAreRefused) {
+  SensorFrame out;
+  // The largest frame the receivers can take decodes...
+  SensorFrame largest = MakeFrame(2, kMaxFrameSamples / 2);
+  ASSERT_TRUE(FrameCodec::Decode(FrameCodec::Encode(largest, SampleType::kInt16, 1.0f), out));
+  EXPECT_EQ(out.samples.size(), kMaxFrameSamples);
+  // ...one sample more, or a well-formed frame longer than any datagram they take, does not.
+  SensorFrame one_more = MakeFrame(1, kMaxFrameSamples + 1);
+  auto refused = FrameCodec::Decode(FrameCodec::Encode(one_more, SampleType::kInt16, 1.0f), out);
+  ASSERT_FALSE(refused);
+  SensorFrame too_long = MakeFrame(2, 20'000);  // 160 040 bytes of float32
+  refused = FrameCodec::Decode(FrameCodec::Encode(too_long), out);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("too long"), std::string::npos) << refused.error().message;
 }
 
 }  // namespace

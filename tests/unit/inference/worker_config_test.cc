@@ -108,7 +108,9 @@ TEST(MqttReadingTest, RejectsMalformedReadings) {
   for (const char* bad : {"", "[]", R"({"rate_hz":10,"values":[1]})", R"({"stream":-1,"rate_hz":10,"values":[1]})",
                           R"({"stream":1,"rate_hz":0,"values":[1]})", R"({"stream":1,"rate_hz":10})",
                           R"({"stream":1,"rate_hz":10,"values":[]})", R"({"stream":1,"rate_hz":10,"values":["x"]})",
-                          R"({"stream":1,"rate_hz":10,"samples":[[1,2],[3]]})"}) {
+                          R"({"stream":1,"rate_hz":10,"samples":[[1,2],[3]]})",
+                          // Finite doubles that overflow the float a sample is kept in.
+                          R"({"stream":1,"rate_hz":10,"values":[1e300]})", R"({"stream":1,"rate_hz":10,"values":[-3.5e38]})"}) {
     EXPECT_FALSE(MqttReadingSource::ParseReading(bad, frame)) << bad;
   }
 }
