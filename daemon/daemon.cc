@@ -319,6 +319,7 @@ void Daemon::StartAlerts() {
   settings.delivery.topic = alerts.topic;
   settings.delivery.qos = alerts.qos;
   settings.delivery.max_in_flight = static_cast<size_t>(alerts.max_in_flight);
+  settings.delivery.park_after_attempts = static_cast<uint32_t>(alerts.park_after_attempts);
   settings.delivery.connect_timeout = std::chrono::milliseconds(alerts.connect_timeout_ms);
   settings.delivery.ack_timeout = std::chrono::milliseconds(alerts.ack_timeout_ms);
   settings.delivery.backoff_initial = std::chrono::milliseconds(alerts.backoff_initial_ms);
@@ -525,8 +526,8 @@ void Daemon::PublishState() {
     dbus_->PublishWans(wans);
     std::optional<dbus::AlertRelayProperties> relay;
     if (alerts_) relay = dbus::AlertRelayPropertiesFromStatus(alerts_->Status());
-    dbus_->PublishAlertRelay(relay, [this](const std::string& submission) {
-      if (alerts_) return alerts_->HandleSubmission(submission);
+    dbus_->PublishAlertRelay(relay, [this](const std::string& submission, uint32_t uid) {
+      if (alerts_) return alerts_->HandleSubmission(submission, uid);
       return std::string(R"({"ok": false, "error": "busy", "message": "the relay stopped", "retryable": true})");
     });
   }

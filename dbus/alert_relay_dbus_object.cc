@@ -37,7 +37,7 @@ void AlertRelayDbusObject::Submit(sdbus::Result<std::string>&& pending, std::str
   std::string sender = message ? message->getSender() : std::string();
   authorizer_.Authorize(sender, "AlertRelay.Submit", [this, result, submission](Result<CallerCredentials> caller) {
     if (!caller) return result->returnError(sdbus::Error(ErrorNameFor(caller.error().code), caller.error().message));
-    auto answer = SubmitAnswerFromReply(submitter_(submission));
+    auto answer = SubmitAnswerFromReply(submitter_(submission, caller->uid));
     if (!answer) return result->returnError(sdbus::Error(ErrorNameFor(answer.error().code), answer.error().message));
     result->returnResults(*answer);
   });

@@ -19,7 +19,8 @@ class AlertRelayDbusObject final
  public:
   using Properties = AlertRelayProperties;
   // One submission in, the relay's reply datagram out (relay::AlertRelay::HandleSubmission).
-  using Submitter = std::function<std::string(const std::string& submission)>;
+  // The caller's uid is part of the alert's identity (de-duplication), as on the socket.
+  using Submitter = std::function<std::string(const std::string& submission, uint32_t uid)>;
 
   AlertRelayDbusObject(sdbus::IConnection& connection, CallerAuthorizer& authorizer, Submitter submitter,
                        AlertRelayProperties initial);

@@ -98,7 +98,7 @@ void DbusService::PublishWans(const std::vector<WanProperties>& wans) {
 }
 
 void DbusService::PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
-                                    std::function<std::string(const std::string&)> submit) {
+                                    std::function<std::string(const std::string&, uint32_t uid)> submit) {
   Guarded("the alert relay", [&] {
     if (!relay) {
       alert_relay_.reset();

@@ -50,10 +50,11 @@ class DbusService {
   // One object per Wan, named after it (PolicyController::WansJson() through
   // WanPropertiesFromStatus).
   void PublishWans(const std::vector<WanProperties>& wans);
-  // The relay's object while it runs (nullopt: none). `submit` hands one submission to the relay
-  // and returns its reply (relay::AlertRelay::HandleSubmission); it is kept from the first call.
+  // The relay's object while it runs (nullopt: none). `submit` hands one submission and its
+  // caller's uid to the relay and returns its reply (relay::AlertRelay::HandleSubmission); it is
+  // kept from the first call.
   void PublishAlertRelay(const std::optional<AlertRelayProperties>& relay,
-                         std::function<std::string(const std::string&)> submit);
+                         std::function<std::string(const std::string&, uint32_t uid)> submit);
   // Re-resolves the group allowed to change things (after a reload).
   void SetAccessGroup(const std::string& group);
 

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/host_resolver.h"
 #include "base/logger.h"
 #include "base/scheduler.h"
 #include "relay/alert_deliverer.h"
@@ -30,6 +31,8 @@ struct AlertRelaySettings {
   uint64_t max_alerts = 10000;
   BrokerEndpoint broker;
   DeliverySettings delivery;
+  // Submissions read in one loop turn are committed together, at most this many per transaction.
+  size_t max_batch = AlertSubmissionSocket::kDefaultMaxBatch;
 };
 
 class AlertRelay {
@@ -41,6 +44,11 @@ class AlertRelay {
     uint64_t busy = 0;          // refused because the outbox was full
     uint64_t evicted_pending = 0;
     uint64_t storage_errors = 0;
+    uint64_t batches = 0;        // transactions that stored submissions (group commits)
+    uint64_t largest_batch = 0;  // submissions answered by one commit, at most
+    uint64_t parked = 0;         // alerts parked after park_after_attempts failed sessions
+    uint64_t retried = 0;        // parked alerts an operator sent again
+    uint64_t dropped = 0;        // parked alerts an operator removed
   };
 
   // `factory` makes broker sessions (MosquittoMqttSession's by default). Opening the outbox or
@@ -50,8 +58,15 @@ class AlertRelay {
   ~AlertRelay();
 
   void Stop();
-  // One submission datagram in, one reply datagram out (exposed for tests).
-  std::string HandleSubmission(std::string_view datagram);
+  // One submission in, one reply out: a batch of one (D-Bus; tests). `uid`: the submitter's.
+  std::string HandleSubmission(std::string_view datagram, std::optional<uid_t> uid = std::nullopt);
+  // Submissions read together (one loop turn): parsed, committed in one transaction, then each
+  // answered. A failed commit answers every one of them with a retryable error.
+  void HandleBatch(std::vector<Submission>& batch);
+  // An operator's decision on a parked alert (docs/alert-relay.md, "Poison alerts"): send it again
+  // with its attempts reset, or remove it. kNotFound when `id` is not parked.
+  Result<void> RetryParked(const std::string& id);
+  Result<void> DropParked(const std::string& id);
   // The options every session shares (alert-lane priority, mark, minimum RTO); a route's own mark
   // or priority, when set, wins. Applied live.
   void SetSocketOptions(const SocketOptions& options);
@@ -79,7 +94,9 @@ class AlertRelay {
   };
   AlertRelay(AlertRelaySettings settings, Scheduler& scheduler)
       : settings_(std::move(settings)), scheduler_(scheduler) {}
-  std::string Submit(std::string_view datagram);
+  // Parses one submission; a refusal fills `reply`, an alert fills `alert`.
+  bool Parse(const Submission& submission, NewAlert& alert, std::string& reply);
+  void OnParked(const std::string& id);
   SocketOptions OptionsFor(const RelayRoute& route) const;
   Path MakePath(const RelayRoute& route);
   void RetirePath(Path& path);
@@ -91,6 +108,7 @@ class AlertRelay {
 
   AlertRelaySettings settings_;
   Scheduler& scheduler_;
+  std::unique_ptr<HostResolver> resolver_;  // the broker's name, for the default session factory
   MqttSessionFactory factory_;
   std::function<int64_t()> wall_clock_ms_;
   std::unique_ptr<AlertOutbox> outbox_;
