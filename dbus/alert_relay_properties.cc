@@ -36,9 +36,11 @@ AlertRelayProperties AlertRelayPropertiesFromStatus(const nlohmann::json& status
   if (!Text(broker, "host").empty()) out.broker = Text(broker, "host") + ":" + std::to_string(Count(broker, "port"));
   out.last_error = Text(broker, "last_error");
   const auto submissions = status.contains("submissions") ? status["submissions"] : nlohmann::json::object();
-  for (const char* key : {"accepted", "duplicates", "refused", "busy", "evicted_pending", "storage_errors"}) {
+  for (const char* key : {"accepted", "duplicates", "refused", "busy", "evicted_pending", "storage_errors", "batches"}) {
     out.counters[key] = Count(submissions, key);
   }
+  // Poison alerts parked now (their ids are in status.json "parked").
+  out.counters["parked"] = Count(status, "outbox_parked");
   out.counters["publishes"] = Count(status, "publishes");
   out.counters["connects"] = Count(broker, "connects");
   out.counters["session_failures"] = Count(broker, "session_failures");

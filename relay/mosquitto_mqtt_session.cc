@@ -37,14 +37,15 @@ std::string OpenSslError(const char* what) {
   return fmt::format("{}: {}", what, code != 0 ? text : "failed");
 }
 
-// libmosquitto sets SNI to the host it connects to (here a literal) just before the handshake;
-// the ClientHello is built after this callback's HANDSHAKE_START, so the name set here is the one
-// sent. The callback only gets a const SSL*; setting SNI on it is what OpenSSL's own clients do
-// from this point in the handshake.
+// libmosquitto sets SNI to the host it connects to (here always a literal) just before the
+// handshake; the ClientHello is built after this callback's HANDSHAKE_START, so what is set here
+// is what is sent: the configured name, or no SNI for a configured address (RFC 6066 allows only
+// names). The callback gets a const SSL*, but the SSL is ours to change at this point.
 void SetServerName(const SSL* ssl, int where, int /*ret*/) {
   if ((where & SSL_CB_HANDSHAKE_START) == 0) return;
   const auto* name = static_cast<const std::string*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-  if (name != nullptr) SSL_set_tlsext_host_name(const_cast<SSL*>(ssl), name->c_str());
+  const char* server_name = name != nullptr ? name->c_str() : nullptr;
+  SSL_set_tlsext_host_name(const_cast<SSL*>(ssl), server_name);
 }
 
 
@@ -180,11 +181,8 @@ Result<void> MosquittoMqttSession::ConfigureTls() {
   int set = literal ? X509_VERIFY_PARAM_set1_ip_asc(param, endpoint_.host.c_str())
                     : X509_VERIFY_PARAM_set1_host(param, endpoint_.host.c_str(), endpoint_.host.size());
   if (set != 1) return MakeError(ErrorCode::kInvalidArgument, OpenSslError("TLS: broker_host for verification"));
-  if (!literal) {
-    // SNI is a name, never an address (RFC 6066).
-    SSL_CTX_set_app_data(ctx, &endpoint_.host);
-    SSL_CTX_set_info_callback(ctx, SetServerName);
-  }
+  SSL_CTX_set_app_data(ctx, literal ? nullptr : &endpoint_.host);
+  SSL_CTX_set_info_callback(ctx, SetServerName);
   if (!endpoint_.cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx, endpoint_.cert_file.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, endpoint_.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||

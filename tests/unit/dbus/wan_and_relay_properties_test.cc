@@ -48,12 +48,12 @@ TEST(WanPropertiesTest, MissingOrMistypedMembersKeepDefaults) {
 
 TEST(AlertRelayPropertiesTest, FromTheRelayStatus) {
   nlohmann::json status = {
-      {"outbox_depth", 3}, {"outbox_stored", 5}, {"outbox_max", 10000}, {"delivered", 42},
+      {"outbox_depth", 3}, {"outbox_stored", 5}, {"outbox_max", 10000}, {"delivered", 42}, {"outbox_parked", 1},
       {"last_delivery_ms", 1740920000123}, {"in_flight", 1},
       {"broker", {{"state", "connected"}, {"host", "203.0.113.10"}, {"port", 1883}, {"tls", false},
                   {"connects", 2}, {"session_failures", 1}, {"last_error", ""}}},
       {"submissions", {{"accepted", 45}, {"duplicates", 1}, {"refused", 0}, {"busy", 0},
-                       {"evicted_pending", 0}, {"storage_errors", 0}}},
+                       {"evicted_pending", 0}, {"storage_errors", 0}, {"batches", 40}}},
       {"publishes", 44}, {"socket", "/run/uplinkd/alerts.sock"}};
   auto relay = AlertRelayPropertiesFromStatus(status);
   EXPECT_EQ(relay.outbox_depth, 3u);
@@ -63,6 +63,8 @@ TEST(AlertRelayPropertiesTest, FromTheRelayStatus) {
   EXPECT_EQ(relay.counters.at("accepted"), 45u);
   EXPECT_EQ(relay.counters.at("publishes"), 44u);
   EXPECT_EQ(relay.counters.at("session_failures"), 1u);
+  EXPECT_EQ(relay.counters.at("parked"), 1u);
+  EXPECT_EQ(relay.counters.at("batches"), 40u);
   EXPECT_EQ(relay.socket, "/run/uplinkd/alerts.sock");
   EXPECT_EQ(AlertRelayPropertiesFromStatus({{"last_delivery_ms", nullptr}}).last_delivery, 0u);
 }
