@@ -111,7 +111,7 @@ void CommandExecutor::Execute(const Principal& principal, const Command& command
     }
   }
 
-  CommandReply reply = Run(command.action);
+  CommandReply reply = Run(principal, command.action);
   Audit(principal, name, arguments, true, reply, false);
   // A transient failure is not remembered: a retry with the same key may then succeed.
   if (key && !(!reply && reply.error().code == ErrorCode::kUnavailable)) {
@@ -135,7 +135,7 @@ void CommandExecutor::Forget() {
   }
 }
 
-CommandReply CommandExecutor::Run(const CommandAction& action) {
+CommandReply CommandExecutor::Run(const Principal& principal, const CommandAction& action) {
   return std::visit(
       Overloaded{
           [&](const ReloadCommand&) -> CommandReply {
@@ -194,7 +194,10 @@ CommandReply CommandExecutor::Run(const CommandAction& action) {
               return Invalid("a submission is at most " + std::to_string(kMaxSubmissionBytes) + " bytes");
             }
             if (!target_.submit_alert) return NotRunning("the alert relay");
-            return CommandResult{SubmitReply{target_.submit_alert(command.submission)}};
+            // A local caller's uid is part of the alert's identity, as on the socket.
+            std::optional<uint32_t> uid;
+            if (principal.kind == PrincipalKind::kLocalUser) uid = principal.uid;
+            return CommandResult{SubmitReply{target_.submit_alert(command.submission, uid)}};
           },
           [&](const ReadAuditCommand& command) -> CommandReply {
             if (command.limit > kMaxAuditRows) {

@@ -82,7 +82,7 @@ class CommandExecutor {
   };
   using Key = std::pair<std::string, std::string>;  // principal, idempotency key
 
-  CommandReply Run(const CommandAction& action);
+  CommandReply Run(const Principal& principal, const CommandAction& action);
   void Audit(const Principal& principal, const std::string& name, const std::string& arguments, bool permitted,
              const CommandReply& reply, bool replayed);
   void Forget();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/logger.h"
@@ -31,7 +32,8 @@ struct CommandTarget {
   std::function<Result<void>(policy::TrafficClass traffic_class)> unpin_class;
   // One submission to the alert relay: the relay's reply (relay::AlertRelay::HandleSubmission),
   // which says itself whether the alert was accepted.
-  std::function<std::string(const std::string& submission)> submit_alert;
+  // `uid`: the local submitter's (part of the alert's de-duplication key); none for other principals.
+  std::function<std::string(const std::string& submission, std::optional<uint32_t> uid)> submit_alert;
 };
 
 }  // namespace uplinkd::control

@@ -292,8 +292,8 @@ control::CommandTarget Daemon::CommandTargets() {
     target.unpin_class = [this](policy::TrafficClass traffic_class) { return policy_->UnpinClass(traffic_class); };
   }
   if (alerts_) {
-    target.submit_alert = [this](const std::string& submission) {
-      if (alerts_) return alerts_->HandleSubmission(submission);
+    target.submit_alert = [this](const std::string& submission, std::optional<uint32_t> uid) {
+      if (alerts_) return alerts_->HandleSubmission(submission, uid ? std::optional<uid_t>(*uid) : std::nullopt);
       return std::string(R"({"ok": false, "error": "busy", "message": "the relay stopped", "retryable": true})");
     };
   }
@@ -449,6 +449,7 @@ void Daemon::StartAlerts() {
   settings.delivery.topic = alerts.topic;
   settings.delivery.qos = alerts.qos;
   settings.delivery.max_in_flight = static_cast<size_t>(alerts.max_in_flight);
+  settings.delivery.park_after_attempts = static_cast<uint32_t>(alerts.park_after_attempts);
   settings.delivery.connect_timeout = std::chrono::milliseconds(alerts.connect_timeout_ms);
   settings.delivery.ack_timeout = std::chrono::milliseconds(alerts.ack_timeout_ms);
   settings.delivery.backoff_initial = std::chrono::milliseconds(alerts.backoff_initial_ms);

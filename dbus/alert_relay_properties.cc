@@ -30,6 +30,9 @@ AlertRelayProperties AlertRelayPropertiesFrom(const relay::AlertRelayStatus& rel
                   {"busy", submissions.busy},
                   {"evicted_pending", submissions.evicted_pending},
                   {"storage_errors", submissions.storage_errors},
+                  {"batches", submissions.batches},
+                  // Poison alerts parked now (their ids are in status.json "parked").
+                  {"parked", relay.outbox_parked},
                   {"publishes", relay.publishes},
                   {"connects", relay.broker.connects},
                   {"session_failures", relay.broker.session_failures}};

@@ -84,6 +84,7 @@ void AlertDeliverer::Restart(const std::string& reason) {
 
 void AlertDeliverer::EndSession(const std::string& reason) {
   if (state_ == BrokerState::kStopped) return;
+  if (state_ == BrokerState::kConnected) BlameHead();
   // Unacknowledged PUBLISHes go again on the next session, from the outbox.
   DropSession();
   ++stats_.session_failures;
@@ -94,6 +95,21 @@ void AlertDeliverer::EndSession(const std::string& reason) {
   backoff_ = std::min(backoff_ * 2, settings_.backoff_max);
   Changed();
   StateChanged();
+}
+
+void AlertDeliverer::BlameHead() {
+  const InFlight* head = nullptr;
+  for (const auto& [message_id, entry] : in_flight_) {
+    if (head == nullptr || entry.order < head->order) head = &entry;
+  }
+  if (head == nullptr) return;
+  std::string id = head->id;
+  auto parked = outbox_.RecordFailedAttempt(id, settings_.park_after_attempts, wall_clock_ms_());
+  if (!parked) {
+    log_.Error("{}", Describe(parked.error()));
+    return;
+  }
+  if (*parked && hooks_.parked) hooks_.parked(id);
 }
 
 void AlertDeliverer::OnConnected(uint64_t generation) {
@@ -131,7 +147,7 @@ void AlertDeliverer::FillWindow() {
     if (elsewhere == AlertHold::kAcknowledged) continue;
     auto message_id = session_->Publish(settings_.topic, EncodeAlertMessage(alert), settings_.qos);
     if (!message_id) return EndSession("publish: " + Describe(message_id.error()));
-    in_flight_[*message_id] = InFlight{alert.id, scheduler_.Now()};
+    in_flight_[*message_id] = InFlight{alert.id, scheduler_.Now(), ++publish_order_};
     ++stats_.publishes;
     if (elsewhere == AlertHold::kInFlight) ++stats_.duplicate_publishes;
   }

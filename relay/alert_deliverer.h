@@ -33,6 +33,10 @@ struct DeliverySettings {
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds ack_timeout{10000};
+  // A session that reached CONNACK and then failed blames the alert it published first of those
+  // still unacknowledged (the head of the drain, which a poison alert always is); at this many
+  // blames the alert is parked so the others can drain (0: never park).
+  uint32_t park_after_attempts = 5;
 };
 
 enum class BrokerState { kStopped, kConnecting, kConnected, kBackingOff };
@@ -49,6 +53,7 @@ struct DelivererHooks {
   // How the other deliverers hold `id`: acknowledged elsewhere is skipped, in flight elsewhere is
   // published anyway (duplication) and counted.
   std::function<AlertHold(const std::string& id)> held_elsewhere;
+  std::function<void(const std::string& id)> parked;  // an alert was just parked
 };
 
 class AlertDeliverer {
@@ -95,7 +100,10 @@ class AlertDeliverer {
   struct InFlight {
     std::string id;
     SteadyTime sent;
+    uint64_t order = 0;  // publish order within the deliverer
   };
+  // The session failed after CONNACK: the first-published unacknowledged alert takes the blame.
+  void BlameHead();
   void StartSession();
   void Restart(const std::string& reason);
   void DropSession();
@@ -117,6 +125,7 @@ class AlertDeliverer {
   SocketOptions socket_options_;
   std::unique_ptr<MqttSession> session_;
   uint64_t generation_ = 0;  // handlers of an older session are ignored
+  uint64_t publish_order_ = 0;
   BrokerState state_ = BrokerState::kStopped;
   std::chrono::milliseconds backoff_;
   std::map<int, InFlight> in_flight_;         // by MQTT message id

@@ -19,7 +19,8 @@ tl::unexpected<Error> StorageError(sqlite3* db, std::string_view what) {
   return MakeError(ErrorCode::kSystem, fmt::format("alert outbox: {}: {}", what, sqlite3_errmsg(db)));
 }
 
-constexpr const char* kColumns = "seq, ref, source, severity, time, payload, received_ms, delivered_ms";
+constexpr const char* kColumns =
+    "seq, ref, source, severity, time, payload, received_ms, delivered_ms, sender_uid, attempts, parked_ms";
 
 std::string IdFor(const std::string& tag, int64_t seq) { return fmt::format("a-{}-{}", tag, seq); }
 
@@ -46,6 +47,9 @@ StoredAlert ReadRow(const Statement& row, const std::string& tag) {
   alert.payload_json = row.Text(5);
   alert.received_ms = row.Int(6);
   if (!row.IsNull(7)) alert.delivered_ms = row.Int(7);
+  alert.sender_uid = row.Int(8);
+  alert.attempts = static_cast<uint32_t>(std::clamp<int64_t>(row.Int(9), 0, UINT32_MAX));
+  if (!row.IsNull(10)) alert.parked_ms = row.Int(10);
   return alert;
 }
 
@@ -105,11 +109,10 @@ Result<void> AlertOutbox::Initialise() {
       "CREATE TABLE IF NOT EXISTS alerts ("
       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
       "  ref TEXT, source TEXT NOT NULL, severity INTEGER NOT NULL, time TEXT NOT NULL,"
-      "  payload TEXT NOT NULL, received_ms INTEGER NOT NULL, delivered_ms INTEGER);"
-      "CREATE UNIQUE INDEX IF NOT EXISTS alerts_by_ref ON alerts(source, ref) WHERE ref IS NOT NULL;"
-      "CREATE INDEX IF NOT EXISTS alerts_pending ON alerts(severity DESC, seq) WHERE delivered_ms IS NULL;"
-      "CREATE INDEX IF NOT EXISTS alerts_delivered ON alerts(seq) WHERE delivered_ms IS NOT NULL;"
+      "  payload TEXT NOT NULL, received_ms INTEGER NOT NULL, delivered_ms INTEGER,"
+      "  sender_uid INTEGER NOT NULL DEFAULT -1, attempts INTEGER NOT NULL DEFAULT 0, parked_ms INTEGER);"
       "COMMIT;");
+  if (created) created = Migrate();
   if (!created) {
     (void)Exec("ROLLBACK");
     if (sqlite3_errcode(db_) == SQLITE_BUSY || sqlite3_errcode(db_) == SQLITE_LOCKED) {
@@ -132,19 +135,67 @@ Result<void> AlertOutbox::Initialise() {
   return RefreshCounts();
 }
 
+// Outboxes made before sender uids and parking get their columns (old rows: uid unknown, no
+// attempts) and the indexes that use them.
+Result<void> AlertOutbox::Migrate() {
+  std::vector<std::string> columns;
+  {
+    Statement info(db_, "PRAGMA table_info(alerts)");
+    if (!info.prepared()) return StorageError(db_, "table info");
+    while (info.Step() == SQLITE_ROW) columns.push_back(info.Text(1));
+  }
+  auto has = [&](const char* name) { return std::find(columns.begin(), columns.end(), name) != columns.end(); };
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return begun;
+  for (auto [name, sql] : {std::pair{"sender_uid", "ALTER TABLE alerts ADD COLUMN sender_uid INTEGER NOT NULL DEFAULT -1"},
+                           std::pair{"attempts", "ALTER TABLE alerts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"},
+                           std::pair{"parked_ms", "ALTER TABLE alerts ADD COLUMN parked_ms INTEGER"}}) {
+    if (has(name)) continue;
+    if (auto added = Exec(sql); !added) {
+      (void)Exec("ROLLBACK");
+      return added;
+    }
+  }
+  auto indexed = Exec(
+      "DROP INDEX IF EXISTS alerts_by_ref;"
+      "DROP INDEX IF EXISTS alerts_pending;"
+      "CREATE UNIQUE INDEX IF NOT EXISTS alerts_by_sender_ref ON alerts(sender_uid, source, ref) WHERE ref IS NOT NULL;"
+      "CREATE INDEX IF NOT EXISTS alerts_ready ON alerts(severity DESC, seq)"
+      "  WHERE delivered_ms IS NULL AND parked_ms IS NULL;"
+      "CREATE INDEX IF NOT EXISTS alerts_parked ON alerts(seq) WHERE delivered_ms IS NULL AND parked_ms IS NOT NULL;"
+      "CREATE INDEX IF NOT EXISTS alerts_delivered ON alerts(seq) WHERE delivered_ms IS NOT NULL;"
+      "COMMIT;");
+  if (!indexed) (void)Exec("ROLLBACK");
+  return indexed;
+}
+
+void AlertOutbox::set_commit_veto(std::function<bool()> veto) {
+  commit_veto_ = std::move(veto);
+  if (!commit_veto_) {
+    sqlite3_commit_hook(db_, nullptr, nullptr);
+    return;
+  }
+  sqlite3_commit_hook(
+      db_, [](void* self) -> int { return static_cast<AlertOutbox*>(self)->commit_veto_() ? 1 : 0; }, this);
+}
+
 Result<void> AlertOutbox::RefreshCounts() {
-  Statement count(db_, "SELECT COUNT(*), COALESCE(SUM(delivered_ms IS NULL), 0) FROM alerts");
+  Statement count(db_,
+                  "SELECT COUNT(*), COALESCE(SUM(delivered_ms IS NULL AND parked_ms IS NULL), 0),"
+                  " COALESCE(SUM(delivered_ms IS NULL AND parked_ms IS NOT NULL), 0) FROM alerts");
   if (!count.prepared() || count.Step() != SQLITE_ROW) return StorageError(db_, "count");
   counts_.stored = static_cast<uint64_t>(count.Int(0));
   counts_.pending = static_cast<uint64_t>(count.Int(1));
+  counts_.parked = static_cast<uint64_t>(count.Int(2));
   return {};
 }
 
-Result<std::optional<std::string>> AlertOutbox::FindByRef(const std::string& source, const std::string& ref) const {
-  Statement find(db_, "SELECT seq FROM alerts WHERE source = ? AND ref = ?");
+Result<std::optional<std::string>> AlertOutbox::FindByRef(int64_t sender_uid, const std::string& source,
+                                                          const std::string& ref) const {
+  Statement find(db_, "SELECT seq FROM alerts WHERE sender_uid = ? AND source = ? AND ref = ?");
   if (!find.prepared()) return StorageError(db_, "prepare find");
-  find.Bind(1, source);
-  find.Bind(2, ref);
+  find.Bind(1, sender_uid);
+  find.Bind(2, source);
+  find.Bind(3, ref);
   int rc = find.Step();
   if (rc == SQLITE_ROW) return std::optional<std::string>(IdFor(tag_, find.Int(0)));
   if (rc != SQLITE_DONE) return StorageError(db_, "find by ref");
@@ -183,61 +234,102 @@ Result<std::optional<std::pair<std::string, bool>>> AlertOutbox::EvictFor(AlertS
   return Evicted(std::pair{IdFor(tag_, seq), pending});
 }
 
-Result<AlertOutbox::Accepted> AlertOutbox::Add(const NewAlert& alert, int64_t now_ms) {
-  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
-  auto rollback = [this](Error error) -> Result<Accepted> {
-    (void)Exec("ROLLBACK");
-    (void)RefreshCounts();
-    return tl::unexpected(std::move(error));
-  };
+// Inside the batch's transaction: a savepoint per alert, so a busy one leaves the others intact.
+Result<AlertOutbox::Outcome> AlertOutbox::AddOne(const NewAlert& alert, int64_t now_ms, Counts& counts) {
   Accepted accepted;
   if (alert.ref) {
-    auto existing = FindByRef(alert.source, *alert.ref);
-    if (!existing) return rollback(existing.error());
+    auto existing = FindByRef(alert.sender_uid, alert.source, *alert.ref);
+    if (!existing) return tl::unexpected(existing.error());
     if (*existing) {
-      (void)Exec("ROLLBACK");
       accepted.id = **existing;
       accepted.duplicate = true;
-      return accepted;
+      return Outcome(accepted);
     }
   }
-  if (counts_.stored >= max_alerts_) {
+  if (auto saved = Exec("SAVEPOINT alert"); !saved) return tl::unexpected(saved.error());
+  auto undo = [this]() -> Result<void> {
+    if (auto undone = Exec("ROLLBACK TO alert"); !undone) return undone;
+    return Exec("RELEASE alert");
+  };
+  Counts next = counts;
+  if (next.stored >= max_alerts_) {
     auto evicted = EvictFor(alert.severity);
-    if (!evicted) return rollback(evicted.error());
+    if (!evicted) return tl::unexpected(evicted.error());
     if (!*evicted) {
-      return rollback(Error{ErrorCode::kUnavailable,
-                            fmt::format("busy: the outbox holds {} undelivered alerts of {} or higher severity",
-                                        counts_.pending, AlertSeverityName(alert.severity))});
+      if (auto undone = undo(); !undone) return tl::unexpected(undone.error());
+      return Outcome(tl::unexpected(Error{ErrorCode::kUnavailable,
+                                          fmt::format("busy: the outbox holds {} undelivered alerts of {} or higher severity",
+                                                      next.pending + next.parked, AlertSeverityName(alert.severity))}));
     }
     accepted.evicted = (*evicted)->first;
     accepted.evicted_was_pending = (*evicted)->second;
+    --next.stored;
+    // The evicted row may have been a parked one: AddBatch then recounts after the commit.
+    if (accepted.evicted_was_pending && next.pending > 0) --next.pending;
   }
   Statement insert(db_,
-                   "INSERT INTO alerts(ref, source, severity, time, payload, received_ms) VALUES(?, ?, ?, ?, ?, ?)");
-  if (!insert.prepared()) return rollback(StorageError(db_, "prepare insert").value());
+                   "INSERT INTO alerts(ref, source, severity, time, payload, received_ms, sender_uid)"
+                   " VALUES(?, ?, ?, ?, ?, ?, ?)");
+  if (!insert.prepared()) return StorageError(db_, "prepare insert");
   insert.Bind(1, alert.ref);
   insert.Bind(2, alert.source);
   insert.Bind(3, static_cast<int64_t>(alert.severity));
   insert.Bind(4, alert.time);
   insert.Bind(5, alert.payload_json);
   insert.Bind(6, now_ms);
-  if (insert.Step() != SQLITE_DONE) return rollback(StorageError(db_, "insert").value());
+  insert.Bind(7, alert.sender_uid);
+  if (insert.Step() != SQLITE_DONE) return StorageError(db_, "insert");
   int64_t seq = sqlite3_last_insert_rowid(db_);
-  // COMMIT with synchronous=FULL returns after the WAL is fsynced: only then may we acknowledge.
-  if (auto committed = Exec("COMMIT"); !committed) return rollback(committed.error());
+  if (auto released = Exec("RELEASE alert"); !released) return tl::unexpected(released.error());
   accepted.id = IdFor(tag_, seq);
-  if (accepted.evicted) {
-    --counts_.stored;
-    if (accepted.evicted_was_pending) --counts_.pending;
+  ++next.stored;
+  ++next.pending;
+  counts = next;
+  return Outcome(accepted);
+}
+
+Result<std::vector<AlertOutbox::Outcome>> AlertOutbox::AddBatch(const std::vector<NewAlert>& alerts, int64_t now_ms) {
+  std::vector<Outcome> outcomes;
+  if (alerts.empty()) return outcomes;
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
+  auto abandon = [this](Error error) -> Result<std::vector<Outcome>> {
+    (void)Exec("ROLLBACK");
+    (void)RefreshCounts();
+    return tl::unexpected(std::move(error));
+  };
+  Counts next = counts_;
+  bool stored = false;
+  bool evicted_pending = false;
+  for (const auto& alert : alerts) {
+    auto outcome = AddOne(alert, now_ms, next);
+    if (!outcome) return abandon(outcome.error());
+    if (*outcome && !(*outcome)->duplicate) stored = true;
+    if (*outcome && (*outcome)->evicted_was_pending) evicted_pending = true;
+    outcomes.push_back(std::move(*outcome));
   }
-  ++counts_.stored;
-  ++counts_.pending;
-  return accepted;
+  if (!stored) {
+    // Only resends and refusals: nothing to make durable.
+    (void)Exec("ROLLBACK");
+    return outcomes;
+  }
+  // COMMIT with synchronous=FULL returns after the WAL is fsynced: only then may anyone of the
+  // batch be acknowledged.
+  if (auto committed = Exec("COMMIT"); !committed) return abandon(committed.error());
+  ++commits_;
+  counts_ = next;
+  if (evicted_pending && counts_.parked > 0) (void)RefreshCounts();
+  return outcomes;
+}
+
+Result<AlertOutbox::Accepted> AlertOutbox::Add(const NewAlert& alert, int64_t now_ms) {
+  auto batch = AddBatch({alert}, now_ms);
+  if (!batch) return tl::unexpected(batch.error());
+  return std::move(batch->front());
 }
 
 Result<std::vector<StoredAlert>> AlertOutbox::Pending(size_t limit) const {
   std::string sql = fmt::format(
-      "SELECT {} FROM alerts WHERE delivered_ms IS NULL ORDER BY severity DESC, seq ASC LIMIT ?", kColumns);
+      "SELECT {} FROM alerts WHERE delivered_ms IS NULL AND parked_ms IS NULL ORDER BY severity DESC, seq ASC LIMIT ?", kColumns);
   Statement select(db_, sql.c_str());
   if (!select.prepared()) return StorageError(db_, "prepare pending");
   select.Bind(1, static_cast<int64_t>(limit));
@@ -251,7 +343,8 @@ Result<std::vector<StoredAlert>> AlertOutbox::Pending(size_t limit) const {
 Result<uint64_t> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids, int64_t now_ms) {
   if (ids.empty()) return 0;
   if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
-  Statement update(db_, "UPDATE alerts SET delivered_ms = ? WHERE seq = ? AND delivered_ms IS NULL");
+  // A parked alert's late PUBACK still counts: it was delivered.
+  Statement update(db_, "UPDATE alerts SET delivered_ms = ?, parked_ms = NULL WHERE seq = ? AND delivered_ms IS NULL");
   if (!update.prepared()) {
     (void)Exec("ROLLBACK");
     return StorageError(db_, "prepare mark delivered");
@@ -275,6 +368,8 @@ Result<uint64_t> AlertOutbox::MarkDelivered(const std::vector<std::string>& ids,
     return tl::unexpected(committed.error());
   }
   counts_.pending -= std::min(marked, counts_.pending);
+  // A late PUBACK of a parked alert delivered it: recount rather than guess which.
+  if (counts_.parked > 0 && marked > 0) (void)RefreshCounts();
   return marked;
 }
 
@@ -289,6 +384,70 @@ Result<std::optional<StoredAlert>> AlertOutbox::Find(const std::string& id) cons
   if (rc == SQLITE_ROW) return std::optional<StoredAlert>(ReadRow(select, tag_));
   if (rc != SQLITE_DONE) return StorageError(db_, "find");
   return std::optional<StoredAlert>();
+}
+
+Result<bool> AlertOutbox::RecordFailedAttempt(const std::string& id, uint32_t park_after, int64_t now_ms) {
+  auto seq = SeqOf(tag_, id);
+  if (!seq) return MakeError(ErrorCode::kNotFound, "alert outbox: no alert " + id);
+  Statement update(db_,
+                   "UPDATE alerts SET attempts = attempts + 1,"
+                   " parked_ms = CASE WHEN ?1 > 0 AND attempts + 1 >= ?1 THEN ?2 ELSE NULL END"
+                   " WHERE seq = ?3 AND delivered_ms IS NULL AND parked_ms IS NULL RETURNING parked_ms");
+  if (!update.prepared()) return StorageError(db_, "prepare attempt");
+  update.Bind(1, static_cast<int64_t>(park_after));
+  update.Bind(2, now_ms);
+  update.Bind(3, *seq);
+  int rc = update.Step();
+  if (rc == SQLITE_DONE) return false;  // delivered or parked meanwhile
+  if (rc != SQLITE_ROW) return StorageError(db_, "attempt");
+  bool parked = !update.IsNull(0);
+  if (update.Step() != SQLITE_DONE) return StorageError(db_, "attempt");
+  if (parked) {
+    --counts_.pending;
+    ++counts_.parked;
+  }
+  return parked;
+}
+
+Result<std::vector<StoredAlert>> AlertOutbox::Parked(size_t limit) const {
+  std::string sql = fmt::format(
+      "SELECT {} FROM alerts WHERE delivered_ms IS NULL AND parked_ms IS NOT NULL ORDER BY seq ASC LIMIT ?", kColumns);
+  Statement select(db_, sql.c_str());
+  if (!select.prepared()) return StorageError(db_, "prepare parked");
+  select.Bind(1, static_cast<int64_t>(limit));
+  std::vector<StoredAlert> alerts;
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) alerts.push_back(ReadRow(select, tag_));
+  if (rc != SQLITE_DONE) return StorageError(db_, "parked");
+  return alerts;
+}
+
+Result<void> AlertOutbox::Unpark(const std::string& id) {
+  auto seq = SeqOf(tag_, id);
+  if (!seq) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
+  Statement update(db_,
+                   "UPDATE alerts SET parked_ms = NULL, attempts = 0"
+                   " WHERE seq = ? AND delivered_ms IS NULL AND parked_ms IS NOT NULL");
+  if (!update.prepared()) return StorageError(db_, "prepare unpark");
+  update.Bind(1, *seq);
+  if (update.Step() != SQLITE_DONE) return StorageError(db_, "unpark");
+  if (sqlite3_changes(db_) == 0) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
+  --counts_.parked;
+  ++counts_.pending;
+  return {};
+}
+
+Result<void> AlertOutbox::DropParked(const std::string& id) {
+  auto seq = SeqOf(tag_, id);
+  if (!seq) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
+  Statement erase(db_, "DELETE FROM alerts WHERE seq = ? AND delivered_ms IS NULL AND parked_ms IS NOT NULL");
+  if (!erase.prepared()) return StorageError(db_, "prepare drop");
+  erase.Bind(1, *seq);
+  if (erase.Step() != SQLITE_DONE) return StorageError(db_, "drop");
+  if (sqlite3_changes(db_) == 0) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
+  --counts_.parked;
+  --counts_.stored;
+  return {};
 }
 
 }  // namespace uplinkd::relay

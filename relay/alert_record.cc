@@ -30,6 +30,7 @@ std::string EncodeAlertMessage(const StoredAlert& alert) {
       {"received_ms", alert.received_ms},
   };
   if (alert.ref) message["ref"] = *alert.ref;
+  if (alert.sender_uid >= 0) message["uid"] = alert.sender_uid;
   // The payload was validated as a JSON object at submission; a row damaged on disk still goes
   // out (as a string) rather than blocking the queue.
   auto payload = nlohmann::json::parse(alert.payload_json, nullptr, /*allow_exceptions=*/false);

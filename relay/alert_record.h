@@ -21,6 +21,10 @@ struct NewAlert {
   AlertSeverity severity = AlertSeverity::kWarning;
   std::string time;          // RFC 3339 UTC, as submitted
   std::string payload_json;  // a JSON object, stored and forwarded as is
+  // The submitter's uid (SCM_CREDENTIALS on the socket, the caller on D-Bus); -1: unknown. Part of
+  // the de-duplication key, so one local user cannot suppress another's alerts by reusing its
+  // source and ref.
+  int64_t sender_uid = -1;
 };
 
 // One row of the outbox.
@@ -34,11 +38,14 @@ struct StoredAlert {
   std::string payload_json;
   int64_t received_ms = 0;                 // wall clock when the relay accepted it
   std::optional<int64_t> delivered_ms;     // wall clock of the broker's PUBACK; empty while pending
+  int64_t sender_uid = -1;
+  uint32_t attempts = 0;                   // broker sessions that failed with it unacknowledged
+  std::optional<int64_t> parked_ms;        // wall clock when it was parked; parked alerts do not drain
   friend bool operator==(const StoredAlert&, const StoredAlert&) = default;
 };
 
-// The MQTT message body for one alert: {"id", "ref"?, "source", "severity", "time", "received",
-// "payload"} (docs/alert-relay.md).
+// The MQTT message body for one alert: {"id", "ref"?, "source", "uid"?, "severity", "time",
+// "received_ms", "payload"} (docs/alert-relay.md).
 std::string EncodeAlertMessage(const StoredAlert& alert);
 
 }  // namespace uplinkd::relay

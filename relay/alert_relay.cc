@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
-#include <nlohmann/json.hpp>
-
+#include "base/cares_host_resolver.h"
 #include "inference/alert_submission_codec.h"
 
 namespace uplinkd::relay {
 namespace {
+
+constexpr size_t kParkedShown = 20;  // status.json lists at most this many parked alerts
 
 int64_t SystemClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -54,11 +55,18 @@ Result<std::unique_ptr<AlertRelay>> AlertRelay::Create(boost::asio::io_context& 
   auto outbox = AlertOutbox::Open(relay->settings_.outbox_path, relay->settings_.max_alerts);
   if (!outbox) return tl::unexpected(outbox.error());
   relay->outbox_ = std::move(*outbox);
-  if (!factory) factory = MosquittoMqttSession::Factory(io, scheduler, relay->settings_.broker);
+  if (!factory) {
+    // A name the resolver cannot answer ends that session attempt within the connect timeout.
+    CaresHostResolver::Settings resolving;
+    resolving.timeout = std::min<std::chrono::milliseconds>(resolving.timeout, relay->settings_.delivery.connect_timeout);
+    relay->resolver_ = std::make_unique<CaresHostResolver>(io, scheduler, resolving);
+    factory = MosquittoMqttSession::Factory(io, scheduler, *relay->resolver_, relay->settings_.broker);
+  }
   relay->factory_ = std::move(factory);
   AlertRelay* self = relay.get();
-  auto socket = AlertSubmissionSocket::Open(io, relay->settings_.socket_path, relay->settings_.socket_group,
-                                            [self](std::string_view datagram) { return self->HandleSubmission(datagram); });
+  auto socket = AlertSubmissionSocket::Open(
+      io, relay->settings_.socket_path, relay->settings_.socket_group,
+      [self](std::vector<Submission>& batch) { self->HandleBatch(batch); }, relay->settings_.max_batch);
   if (!socket) return tl::unexpected(socket.error());
   relay->socket_ = std::move(*socket);
   relay->log_.Info("outbox {} holds {} pending alert(s); socket {}; broker {}:{}{}",
@@ -125,6 +133,7 @@ AlertRelay::Path AlertRelay::MakePath(const RelayRoute& route) {
   hooks.state_changed = [this] { OnPathState(); };
   hooks.saved = [this, deliverer] { Refill(deliverer); };
   hooks.held_elsewhere = [this, deliverer](const std::string& id) { return HeldElsewhere(deliverer, id); };
+  hooks.parked = [this](const std::string& id) { OnParked(id); };
   deliverer->set_hooks(std::move(hooks));
   deliverer->set_change_observer(on_change_);
   deliverer->SetSocketOptions(OptionsFor(route));
@@ -258,59 +267,119 @@ void AlertRelay::Refill(const AlertDeliverer* except) {
   }
 }
 
-std::string AlertRelay::HandleSubmission(std::string_view datagram) {
-  std::string reply = Submit(datagram);
-  // Counters changed either way; the status publication is coalesced per loop turn.
-  if (on_change_) on_change_();
-  return reply;
+std::string AlertRelay::HandleSubmission(std::string_view datagram, std::optional<uid_t> uid) {
+  std::vector<Submission> batch(1);
+  batch[0].datagram = std::string(datagram);
+  batch[0].uid = uid;
+  HandleBatch(batch);
+  return std::move(batch[0].reply);
 }
 
-std::string AlertRelay::Submit(std::string_view datagram) {
-  auto parsed = inference::AlertSubmissionCodec::ParseSubmission(datagram);
+bool AlertRelay::Parse(const Submission& submission, NewAlert& alert, std::string& reply) {
+  auto parsed = inference::AlertSubmissionCodec::ParseSubmission(submission.datagram);
   if (!parsed) {
     ++stats_.refused;
     auto [code, detail] = SplitCodecError(parsed.error().message);
     // The ref is echoed when the datagram was JSON enough to carry one.
     std::optional<std::string> ref;
     if (code != "too-large") {
-      auto json = nlohmann::json::parse(datagram, nullptr, false);
+      auto json = nlohmann::json::parse(submission.datagram, nullptr, false);
       if (json.is_object() && json.contains("id") && json["id"].is_string()) ref = json["id"].get<std::string>();
     }
     log_.Warning("refused a submission: {}: {}", code, detail);
-    return Refusal(ref, code, detail, false);
+    reply = Refusal(ref, code, detail, false);
+    return false;
   }
-  NewAlert alert;
   alert.ref = parsed->id;
   alert.source = parsed->source;
   alert.severity = ParseAlertSeverity(parsed->severity).value_or(AlertSeverity::kWarning);
   alert.time = parsed->time;
   alert.payload_json = parsed->payload.dump();
-  auto added = outbox_->Add(alert, wall_clock_ms_());
-  if (!added) {
-    bool busy = added.error().code == ErrorCode::kUnavailable;
-    ++(busy ? stats_.busy : stats_.storage_errors);
-    log_.Warning("could not queue a {} alert from {}: {}", parsed->severity, parsed->source,
-                 added.error().message);
-    // A storage failure is retryable too: the submitter keeps the alert and tries again.
-    return Refusal(alert.ref, "busy", added.error().message, true);
+  alert.sender_uid = submission.uid ? static_cast<int64_t>(*submission.uid) : -1;
+  return true;
+}
+
+void AlertRelay::HandleBatch(std::vector<Submission>& batch) {
+  std::vector<NewAlert> alerts;
+  std::vector<size_t> owners;  // batch index of each alert
+  for (size_t i = 0; i < batch.size(); ++i) {
+    NewAlert alert;
+    if (!Parse(batch[i], alert, batch[i].reply)) continue;
+    alerts.push_back(std::move(alert));
+    owners.push_back(i);
   }
-  if (added->duplicate) {
-    ++stats_.duplicates;
-  } else {
-    ++stats_.accepted;
-    if (added->evicted_was_pending) {
-      ++stats_.evicted_pending;
-      log_.Warning("outbox full ({} alerts): evicted undelivered {} for a {} alert", outbox_->max_alerts(),
-                   *added->evicted, parsed->severity);
+  if (!alerts.empty()) {
+    auto added = outbox_->AddBatch(alerts, wall_clock_ms_());
+    if (!added) {
+      // Nothing of the batch is stored: nobody may hear ok. Retryable: the submitter keeps it.
+      stats_.storage_errors += alerts.size();
+      log_.Warning("could not queue {} alert(s): {}", alerts.size(), added.error().message);
+      for (size_t k = 0; k < alerts.size(); ++k) {
+        batch[owners[k]].reply = Refusal(alerts[k].ref, "busy", added.error().message, true);
+      }
+    } else {
+      bool queued = false;
+      for (size_t k = 0; k < alerts.size(); ++k) {
+        const auto& alert = alerts[k];
+        auto& outcome = (*added)[k];
+        if (!outcome) {
+          ++stats_.busy;
+          log_.Warning("could not queue a {} alert from {}: {}", AlertSeverityName(alert.severity), alert.source,
+                       outcome.error().message);
+          batch[owners[k]].reply = Refusal(alert.ref, "busy", outcome.error().message, true);
+          continue;
+        }
+        if (outcome->duplicate) {
+          ++stats_.duplicates;
+        } else {
+          ++stats_.accepted;
+          queued = true;
+          if (outcome->evicted_was_pending) {
+            ++stats_.evicted_pending;
+            log_.Warning("outbox full ({} alerts): evicted undelivered {} for a {} alert", outbox_->max_alerts(),
+                         *outcome->evicted, AlertSeverityName(alert.severity));
+          }
+        }
+        inference::AlertSubmissionReply reply;
+        reply.ok = true;
+        reply.id = outcome->id;
+        reply.ref = alert.ref.value_or("");
+        batch[owners[k]].reply = inference::AlertSubmissionCodec::EncodeReply(reply);
+      }
+      if (queued) {
+        ++stats_.batches;
+        stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, alerts.size());
+        // Every publishing path takes them (duplication when more than one publishes).
+        for (auto& path : paths_) path.deliverer->AlertQueued();
+      }
     }
-    // Every publishing path takes it (duplication when more than one publishes).
-    for (auto& path : paths_) path.deliverer->AlertQueued();
   }
-  inference::AlertSubmissionReply reply;
-  reply.ok = true;
-  reply.id = added->id;
-  reply.ref = alert.ref.value_or("");
-  return inference::AlertSubmissionCodec::EncodeReply(reply);
+  // Counters changed either way; the status publication is coalesced per loop turn.
+  if (on_change_) on_change_();
+}
+
+void AlertRelay::OnParked(const std::string& id) {
+  ++stats_.parked;
+  log_.Warning("alert {} parked: {} broker sessions failed with it unacknowledged; the others drain on "
+               "(an operator retries or drops it)", id, settings_.delivery.park_after_attempts);
+  if (on_change_) on_change_();
+}
+
+Result<void> AlertRelay::RetryParked(const std::string& id) {
+  if (auto unparked = outbox_->Unpark(id); !unparked) return unparked;
+  ++stats_.retried;
+  log_.Info("parked alert {} sent again (attempts reset)", id);
+  for (auto& path : paths_) path.deliverer->AlertQueued();
+  if (on_change_) on_change_();
+  return {};
+}
+
+Result<void> AlertRelay::DropParked(const std::string& id) {
+  if (auto dropped = outbox_->DropParked(id); !dropped) return dropped;
+  ++stats_.dropped;
+  log_.Warning("parked alert {} dropped by an operator", id);
+  if (on_change_) on_change_();
+  return {};
 }
 
 AlertRelayStatus AlertRelay::Status() const {
@@ -350,6 +419,24 @@ AlertRelayStatus AlertRelay::Status() const {
   status.outbox_depth = outbox_->counts().pending;
   status.outbox_stored = outbox_->counts().stored;
   status.outbox_max = outbox_->max_alerts();
+  status.outbox_parked = outbox_->counts().parked;
+  status.park_after_attempts = settings_.delivery.park_after_attempts;
+  if (status.outbox_parked > 0) {
+    if (auto listed = outbox_->Parked(kParkedShown)) {
+      for (const auto& alert : *listed) {
+        relay::ParkedAlertStatus parked;
+        parked.id = alert.id;
+        parked.ref = alert.ref;
+        parked.source = alert.source;
+        if (alert.sender_uid >= 0) parked.uid = alert.sender_uid;
+        parked.severity = AlertSeverityName(alert.severity);
+        parked.attempts = static_cast<uint64_t>(alert.attempts);
+        parked.received_ms = alert.received_ms;
+        parked.parked_ms = alert.parked_ms.value_or(0);
+        status.parked.push_back(std::move(parked));
+      }
+    }
+  }
   status.delivered = total.first_delivered;
   status.last_delivery_ms = total.last_delivery_ms;
   status.broker.host = settings_.broker.host;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include "base/host_resolver.h"
 #include "base/logger.h"
 #include "base/scheduler.h"
 #include "relay/alert_deliverer.h"
@@ -29,6 +30,8 @@ struct AlertRelaySettings {
   uint64_t max_alerts = 10000;
   BrokerEndpoint broker;
   DeliverySettings delivery;
+  // Submissions read in one loop turn are committed together, at most this many per transaction.
+  size_t max_batch = AlertSubmissionSocket::kDefaultMaxBatch;
 };
 
 class AlertRelay {
@@ -42,8 +45,15 @@ class AlertRelay {
   ~AlertRelay();
 
   void Stop();
-  // One submission datagram in, one reply datagram out (exposed for tests).
-  std::string HandleSubmission(std::string_view datagram);
+  // One submission in, one reply out: a batch of one (D-Bus; tests). `uid`: the submitter's.
+  std::string HandleSubmission(std::string_view datagram, std::optional<uid_t> uid = std::nullopt);
+  // Submissions read together (one loop turn): parsed, committed in one transaction, then each
+  // answered. A failed commit answers every one of them with a retryable error.
+  void HandleBatch(std::vector<Submission>& batch);
+  // An operator's decision on a parked alert (docs/alert-relay.md, "Poison alerts"): send it again
+  // with its attempts reset, or remove it. kNotFound when `id` is not parked.
+  Result<void> RetryParked(const std::string& id);
+  Result<void> DropParked(const std::string& id);
   // The options every session shares (alert-lane priority, mark, minimum RTO); a route's own mark
   // or priority, when set, wins. Applied live.
   void SetSocketOptions(const SocketOptions& options);
@@ -71,7 +81,9 @@ class AlertRelay {
   };
   AlertRelay(AlertRelaySettings settings, Scheduler& scheduler)
       : settings_(std::move(settings)), scheduler_(scheduler) {}
-  std::string Submit(std::string_view datagram);
+  // Parses one submission; a refusal fills `reply`, an alert fills `alert`.
+  bool Parse(const Submission& submission, NewAlert& alert, std::string& reply);
+  void OnParked(const std::string& id);
   SocketOptions OptionsFor(const RelayRoute& route) const;
   Path MakePath(const RelayRoute& route);
   void RetirePath(Path& path);
@@ -83,6 +95,7 @@ class AlertRelay {
 
   AlertRelaySettings settings_;
   Scheduler& scheduler_;
+  std::unique_ptr<HostResolver> resolver_;  // the broker's name, for the default session factory
   MqttSessionFactory factory_;
   std::function<int64_t()> wall_clock_ms_;
   std::unique_ptr<AlertOutbox> outbox_;

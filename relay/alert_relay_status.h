@@ -19,6 +19,11 @@ struct SubmissionStats {
   uint64_t busy = 0;     // refused because the outbox was full
   uint64_t evicted_pending = 0;
   uint64_t storage_errors = 0;
+  uint64_t batches = 0;        // transactions that stored submissions (group commits)
+  uint64_t largest_batch = 0;  // submissions answered by one commit, at most
+  uint64_t parked = 0;         // alerts parked after park_after_attempts failed sessions
+  uint64_t retried = 0;        // parked alerts an operator sent again
+  uint64_t dropped = 0;        // parked alerts an operator removed
   friend bool operator==(const SubmissionStats&, const SubmissionStats&) = default;
 };
 
@@ -50,10 +55,26 @@ struct RelayBrokerStatus {
   friend bool operator==(const RelayBrokerStatus&, const RelayBrokerStatus&) = default;
 };
 
+// A poison alert parked after park_after_attempts failed sessions: what an operator retries or drops.
+struct ParkedAlertStatus {
+  std::string id;
+  std::optional<std::string> ref;
+  std::string source;
+  std::optional<int64_t> uid;  // the submitter's, when known
+  std::string severity;
+  uint64_t attempts = 0;
+  int64_t received_ms = 0;
+  int64_t parked_ms = 0;
+  friend bool operator==(const ParkedAlertStatus&, const ParkedAlertStatus&) = default;
+};
+
 struct AlertRelayStatus {
   uint64_t outbox_depth = 0;   // pending alerts
   uint64_t outbox_stored = 0;  // pending and delivered rows kept for de-duplication
   uint64_t outbox_max = 0;
+  uint64_t outbox_parked = 0;
+  std::vector<ParkedAlertStatus> parked;  // the oldest parked alerts (at most a few)
+  uint64_t park_after_attempts = 0;
   uint64_t delivered = 0;      // alerts marked delivered (once each, whichever path's PUBACK came first)
   std::optional<int64_t> last_delivery_ms;  // wall clock; none: never
   uint64_t in_flight = 0;

@@ -57,9 +57,18 @@ void ReadAlertsSection(TomlSection& section, AlertsConfig& alerts) {
     }
   }
   if (auto v = section.Integer("keepalive_s", 5, 3600)) alerts.keepalive_s = static_cast<int>(*v);
-  if (auto v = section.Integer("qos", 0, 2)) alerts.qos = static_cast<int>(*v);
+  if (auto v = section.Integer("qos", 0, 2)) {
+    if (*v == 0) {
+      // QoS 0 has no PUBACK: an alert would count as delivered once written to the socket, and
+      // one lost with a dying link would be gone although its producer was told it is safe.
+      section.Fail("qos", "0 is refused: the relay marks an alert delivered only on the broker's PUBACK (use 1 or 2)");
+    } else {
+      alerts.qos = static_cast<int>(*v);
+    }
+  }
   if (auto v = section.Integer("outbox_max_alerts", 1, 10'000'000)) alerts.outbox_max_alerts = static_cast<uint64_t>(*v);
   if (auto v = section.Integer("max_in_flight", 1, 1000)) alerts.max_in_flight = static_cast<int>(*v);
+  if (auto v = section.Integer("park_after_attempts", 0, 1000)) alerts.park_after_attempts = static_cast<int>(*v);
   if (auto v = section.Integer("connect_timeout_ms", 100, 600000)) alerts.connect_timeout_ms = static_cast<int>(*v);
   if (auto v = section.Integer("ack_timeout_ms", 100, 600000)) alerts.ack_timeout_ms = static_cast<int>(*v);
   if (auto v = section.Integer("backoff_initial_ms", 10, 600000)) alerts.backoff_initial_ms = static_cast<int>(*v);

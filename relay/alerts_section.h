@@ -25,6 +25,8 @@ struct AlertsConfig {
   std::string tls_key_file;
   uint64_t outbox_max_alerts = 10000;
   int max_in_flight = 16;
+  // Failed broker sessions an alert may be blamed for before it is parked (0: never).
+  int park_after_attempts = 5;
   int connect_timeout_ms = 10000;
   int ack_timeout_ms = 10000;
   int backoff_initial_ms = 500;

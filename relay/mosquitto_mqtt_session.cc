@@ -2,6 +2,9 @@
 
 #include <mosquitto.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
@@ -26,6 +29,25 @@ MosquittoMqttSession* Self(void* object) { return static_cast<MosquittoMqttSessi
 #ifndef TCP_RTO_MIN_US
 constexpr int TCP_RTO_MIN_US = 45;
 #endif
+
+std::string OpenSslError(const char* what) {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  char text[256] = {};
+  if (code != 0) ERR_error_string_n(code, text, sizeof(text));
+  return fmt::format("{}: {}", what, code != 0 ? text : "failed");
+}
+
+// libmosquitto sets SNI to the host it connects to (here always a literal) just before the
+// handshake; the ClientHello is built after this callback's HANDSHAKE_START, so what is set here
+// is what is sent: the configured name, or no SNI for a configured address (RFC 6066 allows only
+// names). The callback gets a const SSL*, but the SSL is ours to change at this point.
+void SetServerName(const SSL* ssl, int where, int /*ret*/) {
+  if ((where & SSL_CB_HANDSHAKE_START) == 0) return;
+  const auto* name = static_cast<const std::string*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  const char* server_name = name != nullptr ? name->c_str() : nullptr;
+  SSL_set_tlsext_host_name(const_cast<SSL*>(ssl), server_name);
+}
 
 
 }  // namespace
@@ -62,16 +84,19 @@ std::string MosquittoMqttSession::ApplyToSocket(int fd, const SocketOptions& opt
   return failures;
 }
 
-MosquittoMqttSession::MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, BrokerEndpoint endpoint,
-                                           SocketOptions options, MqttSessionHandlers handlers)
+MosquittoMqttSession::MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, HostResolver& resolver,
+                                           BrokerEndpoint endpoint, SocketOptions options,
+                                           MqttSessionHandlers handlers)
     : io_(io),
       scheduler_(scheduler),
+      resolver_(resolver),
       endpoint_(std::move(endpoint)),
       options_(std::move(options)),
       handlers_(std::move(handlers)) {}
 
 MosquittoMqttSession::~MosquittoMqttSession() {
   *alive_ = false;
+  resolution_.reset();
   Detach();
   if (client_ != nullptr) {
     // Best effort: a DISCONNECT written without waiting; the socket closes in destroy.
@@ -81,25 +106,26 @@ MosquittoMqttSession::~MosquittoMqttSession() {
 }
 
 Result<std::unique_ptr<MqttSession>> MosquittoMqttSession::Create(boost::asio::io_context& io, Scheduler& scheduler,
+                                                                  HostResolver& resolver,
                                                                   const BrokerEndpoint& endpoint,
                                                                   const SocketOptions& options,
                                                                   MqttSessionHandlers handlers) {
   static const int initialised = mosquitto_lib_init();
   if (initialised != MOSQ_ERR_SUCCESS) return MakeError(ErrorCode::kSystem, "mosquitto_lib_init failed");
   std::unique_ptr<MosquittoMqttSession> session(
-      new MosquittoMqttSession(io, scheduler, endpoint, options, std::move(handlers)));
+      new MosquittoMqttSession(io, scheduler, resolver, endpoint, options, std::move(handlers)));
   if (auto configured = session->Configure(); !configured) return tl::unexpected(configured.error());
   return std::unique_ptr<MqttSession>(std::move(session));
 }
 
 MqttSessionFactory MosquittoMqttSession::Factory(boost::asio::io_context& io, Scheduler& scheduler,
-                                                 const BrokerEndpoint& endpoint) {
-  return [&io, &scheduler, &endpoint](const std::string& path, const SocketOptions& options,
-                                      MqttSessionHandlers handlers) {
-    if (path.empty()) return Create(io, scheduler, endpoint, options, std::move(handlers));
+                                                 HostResolver& resolver, const BrokerEndpoint& endpoint) {
+  return [&io, &scheduler, &resolver, &endpoint](const std::string& path, const SocketOptions& options,
+                                                 MqttSessionHandlers handlers) {
+    if (path.empty()) return Create(io, scheduler, resolver, endpoint, options, std::move(handlers));
     BrokerEndpoint per_path = endpoint;
     per_path.client_id += "-" + path;
-    return Create(io, scheduler, per_path, options, std::move(handlers));
+    return Create(io, scheduler, resolver, per_path, options, std::move(handlers));
   };
 }
 
@@ -112,12 +138,7 @@ Result<void> MosquittoMqttSession::Configure() {
   // The deliverer bounds what is in flight; libmosquitto must not hold PUBLISHes back.
   mosquitto_max_inflight_messages_set(client_, 0);
   if (!endpoint_.ca_file.empty()) {
-    const char* cert = endpoint_.cert_file.empty() ? nullptr : endpoint_.cert_file.c_str();
-    const char* key = endpoint_.key_file.empty() ? nullptr : endpoint_.key_file.c_str();
-    int rc = mosquitto_tls_set(client_, endpoint_.ca_file.c_str(), nullptr, cert, key, nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      return MakeError(ErrorCode::kInvalidArgument, fmt::format("TLS files: {}", mosquitto_strerror(rc)));
-    }
+    if (auto tls = ConfigureTls(); !tls) return tls;
   }
   mosquitto_connect_callback_set(client_, [](mosquitto*, void* object, int rc) {
     auto* self = Self(object);
@@ -142,13 +163,69 @@ Result<void> MosquittoMqttSession::Configure() {
   return {};
 }
 
+Result<void> MosquittoMqttSession::ConfigureTls() {
+  // Our own context, so the certificate is checked against the configured name although
+  // libmosquitto connects to a literal; mosquitto_tls_insecure_set is never called.
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return MakeError(ErrorCode::kSystem, OpenSslError("TLS context"));
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> owned(ctx, SSL_CTX_free);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_load_verify_locations(ctx, endpoint_.ca_file.c_str(), nullptr) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument, OpenSslError(("TLS CA file " + endpoint_.ca_file).c_str()));
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  bool literal = NumericAddress(endpoint_.host).has_value();
+  int set = literal ? X509_VERIFY_PARAM_set1_ip_asc(param, endpoint_.host.c_str())
+                    : X509_VERIFY_PARAM_set1_host(param, endpoint_.host.c_str(), endpoint_.host.size());
+  if (set != 1) return MakeError(ErrorCode::kInvalidArgument, OpenSslError("TLS: broker_host for verification"));
+  SSL_CTX_set_app_data(ctx, literal ? nullptr : &endpoint_.host);
+  SSL_CTX_set_info_callback(ctx, SetServerName);
+  if (!endpoint_.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx, endpoint_.cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, endpoint_.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+      return MakeError(ErrorCode::kInvalidArgument, OpenSslError("TLS client certificate"));
+    }
+  }
+  // Ours, not libmosquitto's defaults on top; libmosquitto takes its own reference.
+  mosquitto_int_option(client_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+  if (int rc = mosquitto_void_option(client_, MOSQ_OPT_SSL_CTX, ctx); rc != MOSQ_ERR_SUCCESS) {
+    return MakeError(ErrorCode::kSystem, fmt::format("TLS context: {}", mosquitto_strerror(rc)));
+  }
+  return {};
+}
+
 Result<void> MosquittoMqttSession::Connect() {
+  if (auto literal = NumericAddress(endpoint_.host)) return ConnectTo(*literal);
+  ResolveRequest request;
+  request.host = endpoint_.host;
+  request.bind_address = options_.bind_address;
+  request.bind_device = options_.bind_device;
+  request.servers = options_.dns_servers;
+  // A socket bound to a Wan's IPv4 address can only reach IPv4 brokers.
+  if (auto source = NumericAddress(options_.bind_address)) {
+    request.family = source->find(':') == std::string::npos ? AF_INET : AF_INET6;
+  }
+  resolution_ = resolver_.Resolve(request, [this](Result<std::vector<std::string>> addresses) {
+    if (!addresses) return End(Describe(addresses.error()));
+    if (auto connected = ConnectTo(addresses->front()); !connected) End(Describe(connected.error()));
+  });
+  return {};
+}
+
+Result<void> MosquittoMqttSession::ConnectTo(const std::string& address) {
+  if (ended_) return {};
   const char* bind_address = options_.bind_address.empty() ? nullptr : options_.bind_address.c_str();
-  int rc = mosquitto_connect_bind_async(client_, endpoint_.host.c_str(), endpoint_.port, endpoint_.keepalive_s,
+  int rc = mosquitto_connect_bind_async(client_, address.c_str(), endpoint_.port, endpoint_.keepalive_s,
                                         bind_address);
   if (rc != MOSQ_ERR_SUCCESS) {
+    std::string via = address == endpoint_.host ? "" : " (" + address + ")";
     return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("connect to {}:{}: {}", endpoint_.host, endpoint_.port,
+                     fmt::format("connect to {}:{}{}: {}", endpoint_.host, endpoint_.port, via,
                                  rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc)),
                      rc == MOSQ_ERR_ERRNO ? errno : 0);
   }

@@ -8,14 +8,19 @@
 // packet but the first SYN carries them (a source address, when given, is bound before connect).
 // TCP_NODELAY always; TCP_RTO_MIN_US when asked (Linux >= 6.15; best effort, one log line where
 // the kernel refuses it).
-// The broker host should be an IP literal: a name is resolved by libmosquitto's getaddrinfo on the
-// loop.
+// A broker name is resolved by the HostResolver (off the loop, over the session's source address
+// and device, with the path's DNS servers), and libmosquitto is handed the literal address: its
+// own getaddrinfo would block the loop. TLS is our own SSL_CTX (MOSQ_OPT_SSL_CTX), because
+// libmosquitto checks the certificate against, and sends as SNI, the host it connects to: here
+// the certificate is verified against the configured name (or the literal, when one is
+// configured) by OpenSSL's X509_check_host, and SNI carries the name.
 #include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "base/host_resolver.h"
 #include "base/scheduler.h"
 #include "relay/mqtt_session.h"
 
@@ -38,10 +43,11 @@ struct BrokerEndpoint {
 class MosquittoMqttSession : public MqttSession {
  public:
   static Result<std::unique_ptr<MqttSession>> Create(boost::asio::io_context& io, Scheduler& scheduler,
-                                                     const BrokerEndpoint& endpoint, const SocketOptions& options,
-                                                     MqttSessionHandlers handlers);
-  // A factory for AlertDeliverer; `io`, `scheduler` and `endpoint` must outlive it.
-  static MqttSessionFactory Factory(boost::asio::io_context& io, Scheduler& scheduler, const BrokerEndpoint& endpoint);
+                                                     HostResolver& resolver, const BrokerEndpoint& endpoint,
+                                                     const SocketOptions& options, MqttSessionHandlers handlers);
+  // A factory for AlertDeliverer; `io`, `scheduler`, `resolver` and `endpoint` must outlive it.
+  static MqttSessionFactory Factory(boost::asio::io_context& io, Scheduler& scheduler, HostResolver& resolver,
+                                    const BrokerEndpoint& endpoint);
   ~MosquittoMqttSession() override;
 
   Result<void> Connect() override;
@@ -55,9 +61,12 @@ class MosquittoMqttSession : public MqttSession {
   static std::string ApplyToSocket(int fd, const SocketOptions& options);
 
  private:
-  MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, BrokerEndpoint endpoint,
-                       SocketOptions options, MqttSessionHandlers handlers);
+  MosquittoMqttSession(boost::asio::io_context& io, Scheduler& scheduler, HostResolver& resolver,
+                       BrokerEndpoint endpoint, SocketOptions options, MqttSessionHandlers handlers);
   Result<void> Configure();
+  Result<void> ConfigureTls();
+  // The non-blocking connect to a numeric address.
+  Result<void> ConnectTo(const std::string& address);
   void Attach();
   void Detach();
   void WaitReadable();
@@ -71,10 +80,12 @@ class MosquittoMqttSession : public MqttSession {
 
   boost::asio::io_context& io_;
   Scheduler& scheduler_;
+  HostResolver& resolver_;
   BrokerEndpoint endpoint_;
   SocketOptions options_;
   MqttSessionHandlers handlers_;
   mosquitto* client_ = nullptr;
+  std::unique_ptr<PendingResolution> resolution_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
   bool write_waiting_ = false;
   bool ended_ = false;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -24,6 +25,9 @@ struct SocketOptions {
   // TCP_RTO_MIN_US (Linux >= 6.15), best effort: on a lossy cellular link a lost PUBLISH otherwise
   // waits at least the kernel's 200 ms minimum retransmission timeout.
   std::optional<uint32_t> rto_min_us;
+  // DNS servers for the broker's name on this path (a Wan's own, from its bearer or config);
+  // empty: the system's. The queries leave from bind_address / bind_device.
+  std::vector<std::string> dns_servers;
   friend bool operator==(const SocketOptions&, const SocketOptions&) = default;
 };
 

@@ -12,7 +12,7 @@ packages=(
   libsdbus-c++-dev libsdbus-c++-bin modemmanager modemmanager-dev dbus python3-dbusmock
   # core libraries
   libboost-dev libexpected-dev libfmt-dev libtoml11-dev libsystemd-dev nlohmann-json3-dev libsqlite3-dev libfftw3-dev libssl-dev
-  libmosquitto-dev mosquitto mosquitto-clients
+  libmosquitto-dev mosquitto mosquitto-clients libc-ares-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev
   # lab tools (ip/ss/tc, nft, ping, sysctl, setpriv/setsid/taskset, busctl, udhcpc/udhcpd, pppd)

@@ -123,12 +123,26 @@ nlohmann::json AlertRelayStatusJson(const relay::AlertRelayStatus& relay) {
                         {"connects", session.connects},
                         {"last_error", session.last_error}});
   }
+  nlohmann::json parked = nlohmann::json::array();
+  for (const auto& alert : relay.parked) {
+    parked.push_back({{"id", alert.id},
+                      {"ref", OrNull(alert.ref)},
+                      {"source", alert.source},
+                      {"uid", OrNull(alert.uid)},
+                      {"severity", alert.severity},
+                      {"attempts", alert.attempts},
+                      {"received_ms", alert.received_ms},
+                      {"parked_ms", alert.parked_ms}});
+  }
   const auto& broker = relay.broker;
   const auto& submissions = relay.submissions;
   return {
       {"outbox_depth", relay.outbox_depth},
       {"outbox_stored", relay.outbox_stored},
       {"outbox_max", relay.outbox_max},
+      {"outbox_parked", relay.outbox_parked},
+      {"parked", std::move(parked)},
+      {"park_after_attempts", relay.park_after_attempts},
       {"delivered", relay.delivered},
       {"last_delivery_ms", OrNull(relay.last_delivery_ms)},
       {"in_flight", relay.in_flight},
@@ -146,7 +160,10 @@ nlohmann::json AlertRelayStatusJson(const relay::AlertRelayStatus& relay) {
         {"refused", submissions.refused},
         {"busy", submissions.busy},
         {"evicted_pending", submissions.evicted_pending},
-        {"storage_errors", submissions.storage_errors}}},
+        {"storage_errors", submissions.storage_errors},
+        {"batches", submissions.batches},
+        {"largest_batch", submissions.largest_batch}}},
+      {"poison", {{"parked", submissions.parked}, {"retried", submissions.retried}, {"dropped", submissions.dropped}}},
       {"publishes", relay.publishes},
       {"duplicate_publishes", relay.duplicate_publishes},
       {"duplicating", relay.duplicating},

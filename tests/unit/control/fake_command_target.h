@@ -9,6 +9,7 @@ namespace uplinkd::control {
 
 struct FakeCommandTarget {
   std::vector<std::string> calls;
+  std::optional<uint32_t> submit_uid;  // what the last submission carried
   Result<void> answer;  // what every void target call answers
   uint64_t generation = 7;
 
@@ -36,8 +37,9 @@ struct FakeCommandTarget {
     target.unpin_class = [this](policy::TrafficClass traffic_class) {
       return Record(std::string("unpin ") + policy::TrafficClassName(traffic_class));
     };
-    target.submit_alert = [this](const std::string& submission) {
+    target.submit_alert = [this](const std::string& submission, std::optional<uint32_t> uid) {
       calls.push_back("submit " + submission);
+      submit_uid = uid;
       return std::string(R"({"ok": true, "id": "a-x-1"})");
     };
     return target;

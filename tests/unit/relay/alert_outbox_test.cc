@@ -212,5 +212,106 @@ TEST_F(AlertOutboxTest, ARecreatedOutboxNeverReusesAnId) {
   EXPECT_EQ(first_id.substr(first_id.rfind('-')), second_id.substr(second_id.rfind('-')));  // both seq 1
 }
 
+TEST_F(AlertOutboxTest, ABatchIsOneCommitAndAResendWithinItIsADuplicate) {
+  auto outbox = Open();
+  auto batch = outbox->AddBatch({Alert(AlertSeverity::kMajor, R"({"n":1})", "r1"),
+                                 Alert(AlertSeverity::kMajor, R"({"n":2})", "r2"),
+                                 Alert(AlertSeverity::kMajor, R"({"n":1})", "r1")},
+                                1000);
+  ASSERT_TRUE(batch) << Describe(batch.error());
+  ASSERT_EQ(batch->size(), 3u);
+  ASSERT_TRUE((*batch)[0] && (*batch)[1] && (*batch)[2]);
+  EXPECT_FALSE((*batch)[0]->duplicate);
+  EXPECT_TRUE((*batch)[2]->duplicate);
+  EXPECT_EQ((*batch)[2]->id, (*batch)[0]->id);
+  EXPECT_EQ(outbox->commits(), 1u);
+  EXPECT_EQ(outbox->counts().pending, 2u);
+  EXPECT_EQ(outbox->counts().stored, 2u);
+}
+
+TEST_F(AlertOutboxTest, AFailedCommitStoresNothingOfTheBatch) {
+  auto outbox = Open();
+  ASSERT_TRUE(outbox->Add(Alert(AlertSeverity::kInfo, R"({"n":0})"), 999));
+  bool fail = true;
+  outbox->set_commit_veto([&] { return fail; });
+  auto batch = outbox->AddBatch({Alert(AlertSeverity::kMajor, R"({"n":1})"), Alert(AlertSeverity::kMajor, R"({"n":2})")},
+                                1000);
+  ASSERT_FALSE(batch);
+  EXPECT_EQ(batch.error().code, ErrorCode::kSystem);
+  EXPECT_EQ(outbox->counts().pending, 1u);
+  EXPECT_EQ(PendingPayloads(*outbox), (std::vector<std::string>{R"({"n":0})"}));
+  fail = false;
+  ASSERT_TRUE(outbox->AddBatch({Alert(AlertSeverity::kMajor, R"({"n":1})")}, 1001));
+  EXPECT_EQ(outbox->counts().pending, 2u);
+  // And what was refused is not there after a reopen either.
+  outbox.reset();
+  outbox = Open();
+  EXPECT_EQ(PendingPayloads(*outbox), (std::vector<std::string>{R"({"n":1})", R"({"n":0})"}));
+}
+
+TEST_F(AlertOutboxTest, ABusyAlertInABatchLeavesTheOthersStored) {
+  auto outbox = Open(2);
+  auto batch = outbox->AddBatch({Alert(AlertSeverity::kCritical, R"({"n":1})"), Alert(AlertSeverity::kCritical, R"({"n":2})"),
+                                 Alert(AlertSeverity::kCritical, R"({"n":3})")},
+                                1000);
+  ASSERT_TRUE(batch);
+  EXPECT_TRUE((*batch)[0]);
+  EXPECT_TRUE((*batch)[1]);
+  ASSERT_FALSE((*batch)[2]);
+  EXPECT_EQ((*batch)[2].error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(outbox->counts().stored, 2u);
+  EXPECT_EQ(PendingPayloads(*outbox).size(), 2u);
+}
+
+TEST_F(AlertOutboxTest, TheSameSourceAndRefFromAnotherUidIsAnotherAlert) {
+  auto outbox = Open();
+  NewAlert first = Alert(AlertSeverity::kMajor, "{}", "ref-1");
+  first.sender_uid = 1000;
+  NewAlert impostor = first;
+  impostor.sender_uid = 1001;
+  auto a = outbox->Add(first, 1);
+  auto b = outbox->Add(impostor, 2);
+  auto again = outbox->Add(first, 3);
+  ASSERT_TRUE(a && b && again);
+  EXPECT_NE(a->id, b->id);
+  EXPECT_FALSE(b->duplicate);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->id, a->id);
+  EXPECT_EQ(outbox->Find(b->id).value()->sender_uid, 1001);
+}
+
+TEST_F(AlertOutboxTest, FailedAttemptsParkAnAlertPersistentlyAndAnOperatorUnparksOrDropsIt) {
+  auto outbox = Open();
+  std::string poison = outbox->Add(Alert(AlertSeverity::kCritical, R"({"n":1})"), 1)->id;
+  std::string other = outbox->Add(Alert(AlertSeverity::kInfo, R"({"n":2})"), 2)->id;
+  EXPECT_EQ(outbox->RecordFailedAttempt(poison, 3, 10).value(), false);
+  EXPECT_EQ(outbox->RecordFailedAttempt(poison, 3, 11).value(), false);
+  EXPECT_EQ(outbox->RecordFailedAttempt(poison, 3, 12).value(), true);
+  EXPECT_EQ(PendingPayloads(*outbox), (std::vector<std::string>{R"({"n":2})"}));
+  EXPECT_EQ(outbox->counts().pending, 1u);
+  EXPECT_EQ(outbox->counts().parked, 1u);
+  // Parked: further attempts change nothing.
+  EXPECT_EQ(outbox->RecordFailedAttempt(poison, 3, 13).value(), false);
+  outbox.reset();
+  outbox = Open();
+  EXPECT_EQ(outbox->counts().parked, 1u);
+  auto parked = outbox->Parked(10).value();
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].id, poison);
+  EXPECT_EQ(parked[0].attempts, 3u);
+  EXPECT_EQ(parked[0].parked_ms, 12);
+  EXPECT_EQ(outbox->Unpark(other).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(outbox->Unpark(poison));
+  EXPECT_EQ(outbox->Find(poison).value()->attempts, 0u);
+  EXPECT_EQ(PendingPayloads(*outbox), (std::vector<std::string>{R"({"n":1})", R"({"n":2})"}));
+  EXPECT_EQ(outbox->counts().pending, 2u);
+  EXPECT_EQ(outbox->DropParked(poison).error().code, ErrorCode::kNotFound);
+  for (int i = 0; i < 3; ++i) (void)outbox->RecordFailedAttempt(poison, 3, 20);
+  ASSERT_TRUE(outbox->DropParked(poison));
+  EXPECT_FALSE(outbox->Find(poison).value());
+  EXPECT_EQ(outbox->counts().stored, 1u);
+  EXPECT_EQ(outbox->counts().parked, 0u);
+}
+
 }  // namespace
 }  // namespace uplinkd::relay

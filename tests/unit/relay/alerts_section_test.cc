@@ -53,5 +53,30 @@ TEST(AlertsSectionTest, BadDuplicationAndMinimumRtoAreLocatedIssues) {
   EXPECT_EQ(read.issues[0].rfind("alerts.toml:3: alerts.rto_min_ms: ", 0), 0u) << read.issues[0];
 }
 
+TEST(AlertsSectionTest, QosZeroIsRefusedWithItsLocation) {
+  // QoS 0 would mark an alert delivered once written to the socket.
+  auto read = ReadText("[alerts]\nbroker_host = \"198.51.100.7\"\nqos = 0\n");
+  ASSERT_EQ(read.issues.size(), 1u);
+  EXPECT_EQ(read.issues[0].rfind("alerts.toml:3: alerts.qos: ", 0), 0u) << read.issues[0];
+  EXPECT_NE(read.issues[0].find("PUBACK"), std::string::npos) << read.issues[0];
+  EXPECT_EQ(read.alerts.qos, 1);
+  for (int qos : {1, 2}) {
+    read = ReadText("[alerts]\nbroker_host = \"198.51.100.7\"\nqos = " + std::to_string(qos) + "\n");
+    ASSERT_TRUE(read.issues.empty()) << read.issues[0];
+    EXPECT_EQ(read.alerts.qos, qos);
+  }
+}
+
+TEST(AlertsSectionTest, ParkAfterAttemptsDefaultsAndBounds) {
+  auto read = ReadText("[alerts]\nbroker_host = \"198.51.100.7\"\n");
+  EXPECT_EQ(read.alerts.park_after_attempts, 5);
+  read = ReadText("[alerts]\nbroker_host = \"198.51.100.7\"\npark_after_attempts = 0\n");
+  ASSERT_TRUE(read.issues.empty()) << read.issues[0];
+  EXPECT_EQ(read.alerts.park_after_attempts, 0);
+  read = ReadText("[alerts]\nbroker_host = \"198.51.100.7\"\npark_after_attempts = 1001\n");
+  ASSERT_EQ(read.issues.size(), 1u);
+  EXPECT_EQ(read.issues[0].rfind("alerts.toml:3: alerts.park_after_attempts: ", 0), 0u) << read.issues[0];
+}
+
 }  // namespace
 }  // namespace uplinkd::config

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "base/asio_scheduler.h"
+#include "base/fake_host_resolver.h"
 #include "relay/mosquitto_mqtt_session.h"
 
 namespace uplinkd::relay {
@@ -99,7 +100,8 @@ TEST(MosquittoSocketOptionsTest, TheSessionsOwnSocketCarriesThemAndTakesLiveChan
   endpoint.port = loopback.port();
   SocketOptions options;
   options.rto_min_us = 20000;
-  auto session = MosquittoMqttSession::Create(io, scheduler, endpoint, options, {});
+  FakeHostResolver resolver;  // a literal: never asked
+  auto session = MosquittoMqttSession::Create(io, scheduler, resolver, endpoint, options, {});
   ASSERT_TRUE(session) << Describe(session.error());
   auto* mosquitto = static_cast<MosquittoMqttSession*>(session->get());
   EXPECT_EQ(mosquitto->socket_fd(), -1);
@@ -111,6 +113,7 @@ TEST(MosquittoSocketOptionsTest, TheSessionsOwnSocketCarriesThemAndTakesLiveChan
   options.rto_min_us = 40000;
   (*session)->ApplySocketOptions(options);
   EXPECT_EQ(IntOption(fd, IPPROTO_TCP, kTcpRtoMinUs), 40000);
+  EXPECT_TRUE(resolver.asked().empty());
   session->reset();
 }
 

@@ -59,9 +59,9 @@ TEST(DbusPropertiesTest, AlertRelayFromTheTypedStatus) {
   EXPECT_EQ(relay.broker_state, "connected");
   EXPECT_EQ(relay.broker, "203.0.113.10:1883");
   EXPECT_EQ(relay.last_error, "cell2: connection refused");
-  EXPECT_EQ(relay.counters, (std::map<std::string, uint64_t>{{"accepted", 45}, {"busy", 0}, {"connects", 2},
+  EXPECT_EQ(relay.counters, (std::map<std::string, uint64_t>{{"accepted", 45}, {"batches", 0}, {"busy", 0}, {"connects", 2},
                                                               {"duplicates", 1}, {"evicted_pending", 0},
-                                                              {"publishes", 44}, {"refused", 0},
+                                                              {"parked", 0}, {"publishes", 44}, {"refused", 0},
                                                               {"session_failures", 1}, {"storage_errors", 0}}));
   EXPECT_EQ(relay.socket, "/run/uplinkd/alerts.sock");
   relay::AlertRelayStatus never;
