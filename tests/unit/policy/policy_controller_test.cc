@@ -498,7 +498,7 @@ TEST_F(PolicyControllerTest, LanesAreInstalledPerShapedWanWithPinsAndEndpoints) 
   EXPECT_EQ(bulk.minor, 0x40);
   EXPECT_EQ(bulk.ceil_kbit, 1000u);
   auto alert_packets = [&] {
-    const auto& counters = controller_->WanStatuses()[0].lanes->classes[Index(TrafficClass::kAlert)].counters;
+    auto counters = controller_->WanStatuses()[0].lanes->classes[Index(TrafficClass::kAlert)].counters;
     return counters ? counters->packets : 99999u;
   };
   EXPECT_EQ(alert_packets(), 0u);
