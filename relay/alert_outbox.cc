@@ -186,6 +186,7 @@ Result<void> AlertOutbox::RefreshCounts() {
   counts_.stored = static_cast<uint64_t>(count.Int(0));
   counts_.pending = static_cast<uint64_t>(count.Int(1));
   counts_.parked = static_cast<uint64_t>(count.Int(2));
+  ++parked_changes_;
   return {};
 }
 
@@ -405,6 +406,7 @@ Result<bool> AlertOutbox::RecordFailedAttempt(const std::string& id, uint32_t pa
   if (parked) {
     --counts_.pending;
     ++counts_.parked;
+    ++parked_changes_;
   }
   return parked;
 }
@@ -434,6 +436,7 @@ Result<void> AlertOutbox::Unpark(const std::string& id) {
   if (sqlite3_changes(db_) == 0) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
   --counts_.parked;
   ++counts_.pending;
+  ++parked_changes_;
   return {};
 }
 
@@ -447,6 +450,7 @@ Result<void> AlertOutbox::DropParked(const std::string& id) {
   if (sqlite3_changes(db_) == 0) return MakeError(ErrorCode::kNotFound, "no parked alert " + id);
   --counts_.parked;
   --counts_.stored;
+  ++parked_changes_;
   return {};
 }
 

@@ -80,6 +80,9 @@ class AlertOutbox {
   void set_commit_veto(std::function<bool()> veto);
   uint64_t commits() const { return commits_; }  // transactions that stored alerts
   const Counts& counts() const { return counts_; }
+  // Goes up whenever the set of parked alerts may have changed (parked, retried, dropped,
+  // delivered late, recounted): a reader of Parked() asks again only then.
+  uint64_t parked_changes() const { return parked_changes_; }
   uint64_t max_alerts() const { return max_alerts_; }
   // The random tag in every id of this outbox ("a-<tag>-<seq>").
   const std::string& tag() const { return tag_; }
@@ -103,6 +106,7 @@ class AlertOutbox {
   std::string tag_;
   Counts counts_;
   uint64_t commits_ = 0;
+  uint64_t parked_changes_ = 0;
   std::function<bool()> commit_veto_;
 };
 

@@ -382,6 +382,31 @@ Result<void> AlertRelay::DropParked(const std::string& id) {
   return {};
 }
 
+const std::vector<ParkedAlertStatus>& AlertRelay::ParkedShown() const {
+  // Status() runs on every state refresh (several a second): the outbox is asked again only
+  // when its parked set changed.
+  if (parked_shown_changes_ == outbox_->parked_changes()) return parked_shown_;
+  parked_shown_.clear();
+  if (outbox_->counts().parked > 0) {
+    auto listed = outbox_->Parked(kParkedShown);
+    if (!listed) return parked_shown_;  // asked again next time
+    for (const auto& alert : *listed) {
+      ParkedAlertStatus parked;
+      parked.id = alert.id;
+      parked.ref = alert.ref;
+      parked.source = alert.source;
+      if (alert.sender_uid >= 0) parked.uid = alert.sender_uid;
+      parked.severity = AlertSeverityName(alert.severity);
+      parked.attempts = static_cast<uint64_t>(alert.attempts);
+      parked.received_ms = alert.received_ms;
+      parked.parked_ms = alert.parked_ms.value_or(0);
+      parked_shown_.push_back(std::move(parked));
+    }
+  }
+  parked_shown_changes_ = outbox_->parked_changes();
+  return parked_shown_;
+}
+
 AlertRelayStatus AlertRelay::Status() const {
   AlertDeliverer::Stats total = gone_;
   AlertRelayStatus status;
@@ -421,22 +446,7 @@ AlertRelayStatus AlertRelay::Status() const {
   status.outbox_max = outbox_->max_alerts();
   status.outbox_parked = outbox_->counts().parked;
   status.park_after_attempts = settings_.delivery.park_after_attempts;
-  if (status.outbox_parked > 0) {
-    if (auto listed = outbox_->Parked(kParkedShown)) {
-      for (const auto& alert : *listed) {
-        relay::ParkedAlertStatus parked;
-        parked.id = alert.id;
-        parked.ref = alert.ref;
-        parked.source = alert.source;
-        if (alert.sender_uid >= 0) parked.uid = alert.sender_uid;
-        parked.severity = AlertSeverityName(alert.severity);
-        parked.attempts = static_cast<uint64_t>(alert.attempts);
-        parked.received_ms = alert.received_ms;
-        parked.parked_ms = alert.parked_ms.value_or(0);
-        status.parked.push_back(std::move(parked));
-      }
-    }
-  }
+  status.parked = ParkedShown();
   status.delivered = total.first_delivered;
   status.last_delivery_ms = total.last_delivery_ms;
   status.broker.host = settings_.broker.host;

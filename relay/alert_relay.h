@@ -112,6 +112,10 @@ class AlertRelay {
   std::unique_ptr<AlertSubmissionSocket> socket_;
   std::function<void()> on_change_;
   Stats stats_;
+  // The parked alerts Status() shows, and the outbox's parked_changes() they were read at.
+  const std::vector<ParkedAlertStatus>& ParkedShown() const;
+  mutable std::vector<ParkedAlertStatus> parked_shown_;
+  mutable std::optional<uint64_t> parked_shown_changes_;
   Logger log_{LogModule::kAlerts};
 };
 

@@ -110,6 +110,7 @@ TEST_F(AlertPoisonTest, AnOperatorRetriesOrDropsAParkedAlert) {
   FailedSession();
   FailedSession();
   ASSERT_TRUE(relay_->outbox().Find(poison).value()->parked_ms);
+  ASSERT_EQ(relay_->Status().parked.size(), 1u);
   // Retry: pending again, attempts reset, published at once on the connected session.
   broker_.session()->AcceptConnection();
   EXPECT_EQ(LastPublished(), "");
@@ -119,6 +120,7 @@ TEST_F(AlertPoisonTest, AnOperatorRetriesOrDropsAParkedAlert) {
   EXPECT_EQ(stored->attempts, 0u);
   EXPECT_FALSE(stored->parked_ms);
   EXPECT_EQ(relay_->outbox().counts().pending, 1u);
+  EXPECT_TRUE(relay_->Status().parked.empty());  // the shown list follows the outbox
   // Not parked now: neither decision applies.
   EXPECT_EQ(relay_->RetryParked(poison).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(relay_->DropParked(poison).error().code, ErrorCode::kNotFound);
@@ -127,7 +129,9 @@ TEST_F(AlertPoisonTest, AnOperatorRetriesOrDropsAParkedAlert) {
   scheduler_.AdvanceBy(milliseconds(100));
   FailedSession();
   ASSERT_TRUE(relay_->outbox().Find(poison).value()->parked_ms);
+  ASSERT_EQ(relay_->Status().parked.size(), 1u);
   ASSERT_TRUE(relay_->DropParked(poison));
+  EXPECT_TRUE(relay_->Status().parked.empty());
   EXPECT_FALSE(relay_->outbox().Find(poison).value());
   EXPECT_EQ(relay_->outbox().counts().parked, 0u);
   EXPECT_EQ(relay_->outbox().counts().stored, 0u);
