@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "base/logger.h"
+#include "net/netlink_drain.h"
 
 namespace uplinkd::net {
 namespace {
@@ -84,26 +85,16 @@ class LibmnlNftablesMonitor::Session : public std::enable_shared_from_this<Sessi
   }
 
   void ReadAvailable() {
-    int fd = mnl_socket_get_fd(socket_);
-    while (!stopped_) {
-      ssize_t length = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-      if (length < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        if (errno == ENOBUFS) {
-          log_.Warning("nftables monitor: notifications lost (receive buffer full); any table may have changed");
-          touched_.clear();
-          Report(NftTableChange{});
-          continue;
-        }
-        log_.Error("nftables monitor: receive: {}", std::strerror(errno));
-        return;
-      }
-      auto* header = reinterpret_cast<nlmsghdr*>(buffer_.data());
-      int remaining = static_cast<int>(length);
-      for (; !stopped_ && mnl_nlmsg_ok(header, remaining); header = mnl_nlmsg_next(header, &remaining)) {
-        Handle(header);
-      }
+    NetlinkDrainHandlers handlers;
+    handlers.stopped = [this] { return stopped_; };
+    handlers.message = [this](nlmsghdr* header) { Handle(header); };
+    handlers.overflow = [this] {
+      log_.Warning("nftables monitor: notifications lost (receive buffer full); any table may have changed");
+      touched_.clear();
+      Report(NftTableChange{});
+    };
+    if (int error = DrainNetlinkSocket(mnl_socket_get_fd(socket_), buffer_, handlers); error != 0) {
+      log_.Error("nftables monitor: receive: {}", std::strerror(error));
     }
   }
 

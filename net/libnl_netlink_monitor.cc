@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "net/netlink_drain.h"
 #include "net/routing_edge.h"
 
 namespace uplinkd::net {
@@ -115,26 +116,16 @@ class LibnlNetlinkMonitor::Session : public std::enable_shared_from_this<Session
 
   // Drains the socket without blocking.
   void ReadAvailable() {
-    int fd = nl_socket_get_fd(socket_);
-    while (!stopped_) {
-      ssize_t length = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-      if (length < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        if (errno == ENOBUFS) {
-          // The kernel dropped events: what we reported may be stale. Report everything again.
-          log_.Warning("netlink monitor: events lost (receive buffer full), resynchronising");
-          RequestResync();
-          continue;
-        }
-        log_.Error("netlink monitor: receive: {}", std::strerror(errno));
-        return;
-      }
-      auto* header = reinterpret_cast<nlmsghdr*>(buffer_.data());
-      int remaining = static_cast<int>(length);
-      for (; !stopped_ && nlmsg_ok(header, remaining); header = nlmsg_next(header, &remaining)) {
-        Handle(header);
-      }
+    NetlinkDrainHandlers handlers;
+    handlers.stopped = [this] { return stopped_; };
+    handlers.message = [this](nlmsghdr* header) { Handle(header); };
+    handlers.overflow = [this] {
+      // The kernel dropped events: what we reported may be stale. Report everything again.
+      log_.Warning("netlink monitor: events lost (receive buffer full), resynchronising");
+      RequestResync();
+    };
+    if (int error = DrainNetlinkSocket(nl_socket_get_fd(socket_), buffer_, handlers); error != 0) {
+      log_.Error("netlink monitor: receive: {}", std::strerror(error));
     }
   }
 
